@@ -1,0 +1,31 @@
+# Sluice: `make demo` sets everything up and runs the demo; `make test` runs every test.
+SWIFT ?= swift
+APT_PACKAGES := libyaml-dev librdkafka-dev pkg-config kcat
+SLUICE := .build/release/sluice
+
+.PHONY: deps build release test demo bench clean
+
+# Install the C libraries (and kcat) when missing; needs root or sudo on Debian/Ubuntu.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	$(SLUICE) validate pipelines/*.yaml
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: one system-library target each, one Swift module touching each.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+
+        // Shared value types: diagnostics, locations, JSON values, records.
+        .target(name: "SluiceSupport"),
+        // YAML text -> node tree with line:col marks (the only module importing libyaml).
+        .target(name: "SluiceYAML", dependencies: ["CYAML", "SluiceSupport"]),
+        // The expression language: parse, check, evaluate, aggregate.
+        .target(name: "SluiceExpr", dependencies: ["SluiceSupport"]),
+        // Spec, step registry, validation, plan, engine, dry-run.
+        .target(name: "SluiceCore", dependencies: ["SluiceSupport", "SluiceYAML", "SluiceExpr"]),
+        // librdkafka wrapper and the Kafka source/sink (the only module importing librdkafka).
+        .target(name: "SluiceKafka", dependencies: ["CRdKafka", "SluiceCore", "SluiceSupport"]),
+        // The thin CLI.
+        .executableTarget(name: "sluice", dependencies: [
+            "SluiceCore", "SluiceKafka", "SluiceSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SluiceSupportTests", dependencies: ["SluiceSupport"]),
+        .testTarget(name: "SluiceYAMLTests", dependencies: ["SluiceYAML"]),
+        .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr"]),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+        .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka"]),
+        .testTarget(name: "CLITests", dependencies: ["SluiceSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
