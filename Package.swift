@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "SluiceSupportTests", dependencies: ["SluiceSupport"]),
         .testTarget(name: "SluiceYAMLTests", dependencies: ["SluiceYAML"]),
         .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr"]),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka"]),
         .testTarget(name: "CLITests", dependencies: ["SluiceSupport"]),
     ],

@@ -5,30 +5,147 @@ import SluiceSupport
 /// (changelog topics).
 public struct AggregateProgram: Sendable {
     public let names: [String]
+    private let slots: [Slot]
+    /// The distinct argument expressions: `sum(value)` and `max(value)` read `value` once.
+    private let arguments: [Compiled]
+    private let results: [Compiled]
 
-    /// Every expression must contain at least one aggregate call; aggregate calls do not nest.
-    public init(_ expressions: [(name: String, expression: Expression)]) throws(ExpressionError) {
-        names = expressions.map(\.name)
-        throw ExpressionError("aggregates are not implemented yet", offset: 0)
+    /// One accumulator: what it computes and which argument it folds (nil for `count()`).
+    private struct Slot: Sendable {
+        let kind: AggregateKind
+        let argument: Int?
+        let argumentOffset: Int
     }
 
-    public func makeState() -> AggregateState { AggregateState() }
+    /// Every expression must contain at least one aggregate call; aggregate calls do not nest.
+    /// Outside aggregate calls an expression may only combine them with constants and operators.
+    /// Identical aggregate calls (`sum(value)` in two expressions) share one accumulator.
+    public init(_ expressions: [(name: String, expression: Expression)]) throws(ExpressionError) {
+        names = expressions.map(\.name)
+        var slots: [Slot] = []
+        var arguments: [Compiled] = []
+        var slotIndex: [String: Int] = [:]
+        var argumentIndex: [String: Int] = [:]
+        let plain = Compiler(aggregateSlots: nil)
+        for (name, expression) in expressions {
+            for call in try Self.check(expression, name: name) {
+                guard case .call(let function, let callArguments) = call.kind,
+                      let kind = AggregateKind(name: function, argumentCount: callArguments.count)
+                else { continue }
+                let key = call.canonical
+                if slotIndex[key] != nil { continue }
+                slotIndex[key] = slots.count
+                var index: Int?
+                if let argument = callArguments.first {
+                    if let existing = argumentIndex[argument.canonical] {
+                        index = existing
+                    } else {
+                        index = arguments.count
+                        argumentIndex[argument.canonical] = arguments.count
+                        arguments.append(Compiled(run: try plain.compile(argument)))
+                    }
+                }
+                let offset = callArguments.first?.offset ?? call.offset
+                slots.append(Slot(kind: kind, argument: index, argumentOffset: offset))
+            }
+        }
+        let finishing = Compiler(aggregateSlots: slotIndex)
+        results = try expressions.map { (entry) throws(ExpressionError) -> Compiled in
+            Compiled(run: try finishing.compile(entry.expression.root))
+        }
+        self.slots = slots
+        self.arguments = arguments
+    }
 
-    /// Folds one record into `state`.
-    public func update(_ state: inout AggregateState, with context: EvaluationContext) throws(EvaluationError) {}
+    /// Checks one named aggregate expression on its own, as `init` does, so that a validator can
+    /// report the error at that expression; the error offset is inside `expression.source`.
+    public static func validate(_ expression: Expression, name: String) throws(ExpressionError) {
+        _ = try check(expression, name: name)
+    }
+
+    private static func check(_ expression: Expression, name: String) throws(ExpressionError) -> [Node] {
+        guard expression.containsAggregate else {
+            throw ExpressionError("'\(name)' has no aggregate function; use it in map instead", offset: 0)
+        }
+        return try aggregateCalls(in: expression.root)
+    }
+
+    /// The aggregate calls in `node`, checking that nothing outside them reads the record.
+    private static func aggregateCalls(in node: Node) throws(ExpressionError) -> [Node] {
+        var calls: [Node] = []
+        func visit(_ node: Node) throws(ExpressionError) {
+            switch node.kind {
+            case .call(let name, let arguments):
+                if Functions.aggregateNames.contains(name) {
+                    calls.append(node)
+                    return
+                }
+                if ScalarFunctions.metadata.contains(where: { $0.0 == name }) || name == "has" {
+                    throw ExpressionError("\(name)() can only be used inside an aggregate function here, such as last(\(name)(...))", offset: node.offset)
+                }
+                for argument in arguments { try visit(argument) }
+            case .path(let path):
+                let text = path.text
+                throw ExpressionError("'\(text)' must be inside an aggregate function, such as last(\(text))", offset: node.offset)
+            case .literal: return
+            case .access(let base, _): try visit(base)
+            case .array(let items): for item in items { try visit(item) }
+            case .unary(_, let operand), .not(let operand): try visit(operand)
+            case .binary(_, let a, let b, _), .logical(_, let a, let b, _), .coalesce(let a, let b), .inList(let a, let b, _, _):
+                try visit(a)
+                try visit(b)
+            }
+        }
+        try visit(node)
+        return calls
+    }
+
+    public func makeState() -> AggregateState {
+        AggregateState(slots: ContiguousArray(slots.map(\.kind.initial)))
+    }
+
+    /// Folds one record into `state`; on an error the state is left as it was.
+    public func update(_ state: inout AggregateState, with context: EvaluationContext) throws(EvaluationError) {
+        if state.slots.count != slots.count { state = makeState() }
+        // Evaluate and check everything first, then apply: nothing changes on an error.
+        // The argument values live on the stack: this runs for every record.
+        try withUnsafeTemporaryAllocation(of: Value.self, capacity: arguments.count) { (values) throws(EvaluationError) in
+            var initialized = 0
+            defer { values.extracting(0..<initialized).deinitialize() }
+            for argument in arguments {
+                values.initializeElement(at: initialized, to: try argument.run(context, []))
+                initialized += 1
+            }
+            for (i, slot) in slots.enumerated() {
+                if let argument = slot.argument {
+                    try slot.kind.check(values[argument], against: state.slots[i], name: slot.kind.functionName, offset: slot.argumentOffset)
+                }
+            }
+            for (i, slot) in slots.enumerated() {
+                slot.kind.apply(slot.argument.map { values[$0] } ?? .null, to: &state.slots[i])
+            }
+        }
+    }
 
     /// Combines two states, as when a record bridges two session windows; `later` covers later records.
-    public func merge(_ earlier: AggregateState, _ later: AggregateState) -> AggregateState { earlier }
+    public func merge(_ earlier: AggregateState, _ later: AggregateState) -> AggregateState {
+        if earlier.slots.count != slots.count { return later.slots.count == slots.count ? later : makeState() }
+        if later.slots.count != slots.count { return earlier }
+        var merged = earlier
+        for i in slots.indices { merged.slots[i] = slots[i].kind.merge(earlier.slots[i], later.slots[i]) }
+        return merged
+    }
 
     /// The current result, one field per name, in declaration order.
-    public func result(_ state: AggregateState) throws(EvaluationError) -> JSONObject { JSONObject() }
-}
-
-/// The accumulators of one key (and window).
-public struct AggregateState: Sendable, Hashable {
-    public init() {}
-
-    /// A JSON form for changelog topics; `init(encoded:)` reads it back.
-    public func encoded() -> Value { .null }
-    public init?(encoded: Value) { return nil }
+    public func result(_ state: AggregateState) throws(EvaluationError) -> JSONObject {
+        let current = state.slots.count == slots.count ? state : makeState()
+        let finished = current.slots.map(AggregateKind.finished)
+        let context = EvaluationContext(value: .null)
+        var object = JSONObject()
+        object.fields.reserveCapacity(names.count)
+        for (name, result) in zip(names, results) {
+            object.fields.append((key: name, value: try result.run(context, finished)))
+        }
+        return object
+    }
 }

@@ -70,24 +70,76 @@ public struct FieldReference: Sendable, Hashable {
 /// A parsed and compiled expression; parse once at validate time, evaluate per record.
 public final class Expression: Sendable {
     public let source: String
-    /// Every record field the expression reads, in source order.
+    /// Every record field the expression reads, in source order (also inside aggregate calls).
+    /// A path lists its object keys up to the first array index (`a.b[0].c` -> `["a", "b"]`);
+    /// `offset` and `length` cover the whole path text.
     public let fieldReferences: [FieldReference]
     /// True when the expression calls an aggregate function (count, sum, avg, ...).
     public let containsAggregate: Bool
+    let root: Node
+    private let evaluator: Eval
+    /// Where the first aggregate call stands, if any: `evaluate` refuses such expressions.
+    private let aggregateOffset: Int?
 
-    init(source: String, fieldReferences: [FieldReference], containsAggregate: Bool) {
+    private init(source: String, root: Node, fieldReferences: [FieldReference], aggregateOffset: Int?) throws(ExpressionError) {
         self.source = source
+        self.root = root
         self.fieldReferences = fieldReferences
-        self.containsAggregate = containsAggregate
+        self.aggregateOffset = aggregateOffset
+        containsAggregate = aggregateOffset != nil
+        evaluator = try Compiler(aggregateSlots: nil).compile(root)
     }
 
     /// Parses and compiles `source`. Unknown functions and wrong argument counts are errors here.
     public static func parse(_ source: String) throws(ExpressionError) -> Expression {
-        throw ExpressionError("expressions are not implemented yet", offset: 0)
+        let (root, references) = try Parser.parse(source)
+        var aggregateOffset: Int?
+        try root.walk { (node) throws(ExpressionError) in
+            guard case .call(let name, let arguments) = node.kind, Functions.aggregateNames.contains(name) else { return }
+            if aggregateOffset == nil { aggregateOffset = node.offset }
+            for argument in arguments {
+                try argument.walk { (inner) throws(ExpressionError) in
+                    if case .call(let innerName, _) = inner.kind, Functions.aggregateNames.contains(innerName) {
+                        throw ExpressionError("aggregate function '\(innerName)' cannot be nested inside '\(name)'", offset: inner.offset)
+                    }
+                }
+            }
+        }
+        return try Expression(source: source, root: root, fieldReferences: references, aggregateOffset: aggregateOffset)
+    }
+
+    /// The path when the whole expression is one plain field path (`category`, `a.b`), else nil;
+    /// the engine names the key field of window and aggregate results after its last element.
+    public var referencesOnlyPath: [String]? {
+        guard case .path(let path) = root.kind, !path.components.isEmpty else { return nil }
+        var keys: [String] = []
+        for component in path.components {
+            guard case .key(let key) = component else { return nil }
+            keys.append(key)
+        }
+        return keys
     }
 
     /// Evaluates a non-aggregate expression against one record.
     public func evaluate(_ context: EvaluationContext) throws(EvaluationError) -> Value {
-        throw EvaluationError("expressions are not implemented yet", offset: 0)
+        if let aggregateOffset { throw Self.aggregateError(at: aggregateOffset, in: root) }
+        return try evaluator(context, [])
+    }
+
+    private static func aggregateError(at offset: Int, in root: Node) -> EvaluationError {
+        var name = "count"
+        try? root.walk { node in
+            if node.offset == offset, case .call(let n, _) = node.kind, Functions.aggregateNames.contains(n) { name = n }
+        }
+        return EvaluationError("aggregate function '\(name)' can only be used in `aggregates:`", offset: offset)
+    }
+
+    /// Evaluates a condition (a filter): the result must be a boolean.
+    public func evaluateCondition(_ context: EvaluationContext) throws(EvaluationError) -> Bool {
+        let value = try evaluate(context)
+        guard case .bool(let b) = value else {
+            throw EvaluationError("the condition must be true or false, got \(value.typeName)", offset: root.offset)
+        }
+        return b
     }
 }

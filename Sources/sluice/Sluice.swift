@@ -14,6 +14,12 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in Commands/<Name>.swift.
             Version.self,
+            Validate.self,
+            Steps.self,
+            Schema.self,
+            DryRunCommand.self,
+            Test.self,
+            Bench.self,
         ]
     )
 }

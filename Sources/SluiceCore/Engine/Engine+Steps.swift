@@ -1,0 +1,197 @@
+import SluiceExpr
+import SluiceSupport
+
+extension Engine {
+    /// Runs `working` through the steps from `start`, then to every sink.
+    func run(_ working: inout Working, from start: Int) {
+        var index = start
+        while index < runtimes.count {
+            switch runtimes[index] {
+            case .filter(let filter):
+                let result: Value
+                do {
+                    result = try filter.condition.evaluate(working.context)
+                } catch {
+                    return fail(.expression, error.message, at: filter.location, working)
+                }
+                guard case .bool(let keep) = result else {
+                    return fail(
+                        .filterResult, "the filter condition gave \(result.typeName), expected true or false",
+                        at: filter.location, working)
+                }
+                if !keep {
+                    counts.filtered += 1
+                    return
+                }
+            case .map(let sets):
+                for set in sets {
+                    let result: Value
+                    do {
+                        result = try set.expression.evaluate(working.context)
+                    } catch {
+                        return fail(.expression, "\(set.name): \(error.message)", at: set.location, working)
+                    }
+                    guard case .object(var object) = working.context.value else {
+                        return fail(
+                            .expression, "map needs an object value, got \(working.context.value.typeName)",
+                            at: set.location, working)
+                    }
+                    working.context.value = .null  // leaves `object` uniquely referenced: set in place
+                    object[set.name] = result
+                    working.context.value = .object(object)
+                }
+            case .select(let paths):
+                guard case .object(let object) = working.context.value else {
+                    return fail(
+                        .expression, "select needs an object value, got \(working.context.value.typeName)",
+                        at: stepLocation(index), working)
+                }
+                working.context.value = .object(FieldEdit.select(paths, from: object))
+            case .drop(let paths):
+                if case .object(var object) = working.context.value {
+                    working.context.value = .null
+                    for path in paths { FieldEdit.remove(path, from: &object) }
+                    working.context.value = .object(object)
+                }
+            case .to(let to):
+                produce(working, topic: to.topic, key: to.key, keyLocation: to.location)
+            case .aggregate(let runtime):
+                return aggregate(runtime, &working, step: index)
+            case .window(let runtime):
+                return window(runtime, &working, step: index)
+            }
+            index += 1
+        }
+        for sink in plan.sinks {
+            produce(working, topic: sink.topic, key: sink.key, keyLocation: sink.location)
+        }
+    }
+
+    /// Produces the current record to `topic`, with its key from `key` or its current key.
+    func produce(_ working: Working, topic: String, key: Expression?, keyLocation: SourceLocation) {
+        var keyBytes = working.keyBytes
+        if let key {
+            do {
+                keyBytes = KeyCoding.bytes(try key.evaluate(working.context))
+            } catch {
+                return fail(.expression, "key: \(error.message)", at: keyLocation, working)
+            }
+        }
+        let record = Record(
+            topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
+            headers: working.derived ? [] : working.context.headers, value: encode(working.context.value))
+        emit(record)
+    }
+
+    func encode(_ value: Value) -> [UInt8] {
+        if plan.source.format == .string, case .string(let text) = value { return Array(text.utf8) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        value.writeJSON(into: &bytes)
+        return bytes
+    }
+
+    func emit(_ record: Record) {
+        countOutput(to: record.topic)
+        outputs.append(EngineOutput(record: record, cause: currentCause))
+    }
+
+    /// Counts one output; topics are few and usually the plan's own strings, so the linear
+    /// search mostly compares identical string storage.
+    @inline(__always)
+    private func countOutput(to topic: String) {
+        for index in outputTopics.indices where outputTopics[index] == topic {
+            outputCounts[index] += 1
+            return
+        }
+        outputTopics.append(topic)
+        outputCounts.append(1)
+    }
+
+    private func aggregate(_ runtime: AggregateRuntime, _ working: inout Working, step: Int) {
+        let key: Value
+        do {
+            key = try runtime.plan.key.expression.evaluate(working.context)
+        } catch {
+            return fail(.expression, "key: \(error.message)", at: runtime.plan.key.location, working)
+        }
+        let state: AggregateState?
+        do {
+            state = try runtime.add(key: key, context: working.context)
+        } catch {
+            return fail(.expression, error.message, at: runtime.plan.location, working)
+        }
+        guard let state else { return }
+        let fields: JSONObject
+        do {
+            fields = try runtime.plan.program.result(state)
+        } catch {
+            return fail(.aggregate, error.message, at: runtime.plan.location, working)
+        }
+        var object = JSONObject()
+        object.fields.reserveCapacity(fields.count + 1)
+        object.fields.append((runtime.plan.key.fieldName, key))
+        object.fields.append(contentsOf: fields.fields)
+        var result = derived(value: .object(object), key: key, timestamp: working.context.timestamp, eventTime: working.eventTime)
+        run(&result, from: step + 1)
+    }
+
+    /// A result record (aggregate or window) carrying `value` with key `key`.
+    func derived(value: Value, key: Value, timestamp: Int64, eventTime: Int64) -> Working {
+        let keyBytes = KeyCoding.bytes(key)
+        let context = EvaluationContext(
+            value: value, key: KeyCoding.value(keyBytes), timestamp: timestamp,
+            now: options.clock == .wallClock ? wallTime : timestamp, topic: current?.topic ?? "",
+            partition: current?.partition ?? -1, offset: current?.offset ?? -1, headers: [])
+        return Working(context: context, keyBytes: keyBytes, eventTime: eventTime, derived: true)
+    }
+
+    func stepLocation(_ index: Int) -> SourceLocation {
+        switch plan.steps[index] {
+        case .filter(let f): f.location
+        case .map(_, let location), .select(_, let location), .drop(_, let location): location
+        case .to(let t): t.location
+        case .aggregate(let a): a.location
+        case .window(let w): w.location
+        }
+    }
+}
+
+/// Field-path edits for `select` and `drop`.
+enum FieldEdit {
+    /// An object with only `paths`, in the order listed; nested paths keep their parents.
+    static func select(_ paths: [[String]], from object: JSONObject) -> JSONObject {
+        var result = JSONObject()
+        for path in paths {
+            guard let value = FieldPath.lookup(path, in: .object(object)) else { continue }
+            insert(value, at: path[...], into: &result)
+        }
+        return result
+    }
+
+    private static func insert(_ value: Value, at path: ArraySlice<String>, into object: inout JSONObject) {
+        guard let name = path.first else { return }
+        if path.count == 1 {
+            object[name] = value
+            return
+        }
+        var child = object[name]?.objectValue ?? JSONObject()
+        insert(value, at: path.dropFirst(), into: &child)
+        object[name] = .object(child)
+    }
+
+    static func remove(_ path: [String], from object: inout JSONObject) {
+        remove(path[...], from: &object)
+    }
+
+    private static func remove(_ path: ArraySlice<String>, from object: inout JSONObject) {
+        guard let name = path.first else { return }
+        if path.count == 1 {
+            object[name] = nil
+            return
+        }
+        guard case .object(var child)? = object[name] else { return }
+        remove(path.dropFirst(), from: &child)
+        object[name] = .object(child)
+    }
+}

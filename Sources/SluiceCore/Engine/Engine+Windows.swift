@@ -1,0 +1,133 @@
+import SluiceExpr
+import SluiceSupport
+
+extension Engine {
+    /// Adds a record to its windows; with `emit: update` emits every window it changed.
+    func window(_ runtime: WindowRuntime, _ working: inout Working, step: Int) {
+        let plan = runtime.plan
+        let key: Value
+        do {
+            key = try plan.key.expression.evaluate(working.context)
+        } catch {
+            return fail(.expression, "key: \(error.message)", at: plan.key.location, working)
+        }
+        let streamTime: Int64
+        if runtime.hasOwnClock {
+            if runtime.ownStreamTime.map({ working.eventTime > $0 }) ?? true {
+                runtime.ownStreamTime = working.eventTime
+                close(runtime, step: step, streamTime: working.eventTime)
+            }
+            streamTime = runtime.ownStreamTime ?? Int64.min
+        } else {
+            streamTime = clock.streamTime ?? Int64.min
+        }
+        let collect = plan.emit == .update
+        var changed: [WindowResult] = []
+        openedScratch.removeAll(keepingCapacity: true)
+        mergedScratch.removeAll(keepingCapacity: true)
+        let accepted: Bool
+        do {
+            switch runtime.store {
+            case .time(let store):
+                accepted = try store.add(
+                    key: key, eventTime: working.eventTime, streamTime: streamTime, context: working.context,
+                    program: plan.program, changed: &changed, opened: &openedScratch, collectChanges: collect)
+            case .session(let store):
+                accepted = try store.add(
+                    key: key, eventTime: working.eventTime, streamTime: streamTime, context: working.context,
+                    program: plan.program, changed: &changed, opened: &openedScratch, merged: &mergedScratch,
+                    collectChanges: collect)
+            case .sliding(let store):
+                accepted = try store.add(
+                    key: key, eventTime: working.eventTime, streamTime: streamTime, context: working.context,
+                    program: plan.program, changed: &changed, opened: &openedScratch, collectChanges: collect)
+            }
+        } catch {
+            return fail(.expression, error.message, at: plan.location, working)
+        }
+        guard accepted else { return late(working, runtime: runtime, step: step, streamTime: streamTime) }
+        if options.trace { traceAdded(step: step, key: key, eventTime: working.eventTime) }
+        for result in changed { emitWindow(result, runtime: runtime, step: step) }
+    }
+
+    private func traceAdded(step: Int, key: Value, eventTime: Int64) {
+        let by = current.map(Self.coordinates) ?? RecordCoordinates(topic: "", partition: -1, offset: -1)
+        if let into = mergedScratch.last {
+            traceEvents.append(.windowsMerged(step: step, key: key, merged: mergedScratch.dropLast(), into: into, by: by))
+        }
+        for bounds in openedScratch {
+            traceEvents.append(.windowOpened(step: step, key: key, window: bounds, by: by, eventTime: eventTime))
+        }
+    }
+
+    /// A late record: sent unchanged (as read from the source) to `late_topic`, or dropped and counted.
+    private func late(_ working: Working, runtime: WindowRuntime, step: Int, streamTime: Int64) {
+        let topic = runtime.plan.lateTopic
+        if options.trace {
+            let by = current.map(Self.coordinates) ?? RecordCoordinates(topic: "", partition: -1, offset: -1)
+            traceEvents.append(.late(step: step, record: by, eventTime: working.eventTime, streamTime: streamTime, routedTo: topic))
+        }
+        guard let topic else {
+            counts.lateDropped += 1
+            return
+        }
+        counts.lateRouted += 1
+        var record: Record
+        if !working.derived, let current {
+            record = current
+            record.topic = topic
+            record.partition = -1
+            record.offset = -1
+        } else {
+            record = Record(
+                topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: working.keyBytes,
+                value: encode(working.context.value))
+        }
+        emit(record)
+    }
+
+    /// Closes, in step order, every window whose end + grace <= `streamTime`; with `emit: final`
+    /// their results continue down the pipeline (end order, then key order).
+    func closeWindows(streamTime: Int64) {
+        for (step, runtime) in runtimes.enumerated() {
+            guard case .window(let window) = runtime else { continue }
+            // A window with its own stream time closes as its input advances, and at the end.
+            if window.hasOwnClock && streamTime != Int64.max { continue }
+            close(window, step: step, streamTime: streamTime)
+        }
+    }
+
+    private func close(_ window: WindowRuntime, step: Int, streamTime: Int64) {
+        var closed: [WindowResult] = []
+        window.close(streamTime: streamTime, into: &closed)
+        for result in closed {
+            counts.windowsClosed += 1
+            if options.trace {
+                traceEvents.append(.windowClosed(
+                    step: step, key: result.key, window: result.bounds,
+                    streamTime: streamTime == Int64.max ? nil : streamTime))
+            }
+            if window.plan.emit == .final { emitWindow(result, runtime: window, step: step) }
+        }
+    }
+
+    /// Sends one window result down the pipeline: `{key, window_start, window_end, aggregates...}`,
+    /// keyed by the key value, timestamped `window_end - 1`.
+    private func emitWindow(_ result: WindowResult, runtime: WindowRuntime, step: Int) {
+        let plan = runtime.plan
+        var object = JSONObject()
+        object.fields.reserveCapacity(plan.program.names.count + 3)
+        object.fields.append((plan.key.fieldName, result.key))
+        object.fields.append((ResultFields.windowStart, .int(result.bounds.start)))
+        object.fields.append((ResultFields.windowEnd, .int(result.bounds.end)))
+        let time = result.bounds.end.minusSaturating(1)
+        do {
+            object.fields.append(contentsOf: try plan.program.result(result.state).fields)
+        } catch {
+            let working = derived(value: .object(object), key: result.key, timestamp: time, eventTime: time)
+            return fail(.aggregate, error.message, at: plan.location, working)
+        }
+        var working = derived(value: .object(object), key: result.key, timestamp: time, eventTime: time)
+        run(&working, from: step + 1)
+    }
+}
