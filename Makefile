@@ -26,6 +26,13 @@ test: deps
 
 demo: release
 	$(SLUICE) validate pipelines/*.yaml
+	$(SLUICE) test pipelines/*.yaml
+	$(SLUICE) dry-run pipelines/seed-processor.yaml --input testdata/tutorial.jsonl
+	$(SLUICE) dry-run pipelines/category-windows.yaml --input testdata/tutorial.jsonl
+
+# Dry-run engine throughput on one core, with an in-run JSON-parse baseline.
+bench: release
+	taskset -c 0 $(SLUICE) bench --records 1000000
 
 clean:
 	rm -rf .build

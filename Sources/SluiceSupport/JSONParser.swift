@@ -131,7 +131,8 @@ struct JSONParser {
                 isObject = opensObject
                 open = bracket
                 if opensObject {
-                    fields.reserveCapacity(8)
+                    // Room for a typical record up front; nested objects are usually smaller.
+                    fields.reserveCapacity(depth == 1 ? 8 : 4)
                     key = try parseKey(open: open)
                 }
                 continue next

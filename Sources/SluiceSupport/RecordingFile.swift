@@ -29,12 +29,12 @@ public enum RecordingFile {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(size)
         let chunkSize = 1 << 20
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
         defer { chunk.deallocate() }
         while true {
             let count = systemRead(descriptor, chunk.baseAddress, chunkSize)
             if count > 0 {
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<count]))
             } else if count == 0 {
                 return bytes
             } else if errno != EINTR {

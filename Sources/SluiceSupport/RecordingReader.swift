@@ -19,7 +19,8 @@ public enum RecordingLine: Sendable, Hashable {
 ///
 /// A bad line gives a diagnostic at its file, line and column and reading goes on with the
 /// next line, so one broken line loses nothing around it. Blank lines are skipped; lines may
-/// end in `\n` or `\r\n`; a UTF-8 byte order mark at the start of the file is skipped.
+/// end in `\n` or `\r\n`; a UTF-8 byte order mark at the start of the file is skipped. Lines
+/// are strict JSON (see `JSON`): a line with invalid UTF-8 is a bad line, not a guess.
 public struct RecordingReader: Sequence, IteratorProtocol, Sendable {
     public let file: String
     private let bytes: [UInt8]

@@ -62,8 +62,12 @@ public enum Benchmark {
     }
 
     /// Resident bytes per open window and key: `windows` keys fed into one window of `plan`
-    /// (never closed), resident memory measured before and after. Nil where /proc is missing.
-    public static func bytesPerOpenWindow(_ plan: EnginePlan, windows: Int = 200_000) -> (bytes: Double, open: Int)? {
+    /// (never closed), resident memory measured before and after. The engine is handed to
+    /// `keepAlive`, so that the next measurement cannot reuse its memory; measure before other
+    /// work for the same reason. Nil where /proc is missing.
+    public static func bytesPerOpenWindow(
+        _ plan: EnginePlan, windows: Int = 200_000, keepAlive: inout [Engine]
+    ) -> (bytes: Double, open: Int)? {
         let records = (0..<windows).map { index in
             Record(
                 topic: plan.source.topics.first ?? "input-topic", timestamp: 1_736_990_000_000,
@@ -71,12 +75,13 @@ public enum Benchmark {
         }
         let engine = Engine(plan: plan)
         guard let before = residentBytes() else { return nil }
-        engine.process(records)
-        engine.drainOutputs { _ in }
+        for chunk in stride(from: 0, to: records.count, by: 256) {
+            engine.process(records[chunk..<min(chunk + 256, records.count)])
+            engine.drainOutputs { _ in }  // small batches: outputs must not count as state
+        }
         guard let after = residentBytes(), engine.openStateCount > 0 else { return nil }
-        let open = engine.openStateCount
-        withExtendedLifetime(engine) {}
-        return (Double(after - before) / Double(open), open)
+        keepAlive.append(engine)
+        return (Double(after - before) / Double(engine.openStateCount), engine.openStateCount)
     }
 
     /// The process's resident set size, from /proc/self/statm.

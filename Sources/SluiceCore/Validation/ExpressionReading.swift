@@ -84,12 +84,16 @@ extension NodeReader {
 
     /// A list of field paths; a single scalar counts as a list of one.
     mutating func fieldList(_ node: YAMLNode) -> [[String]]? {
-        if node.scalar != nil { return fieldPath(node).map { [$0] } }
+        if node.scalar != nil {
+            fieldListItems[node.location] = [node.location]
+            return fieldPath(node).map { [$0] }
+        }
         guard let items = sequence(node) else { return nil }
         if items.isEmpty {
             diagnostics.error("empty-list", "expected at least one field", at: node.location)
             return nil
         }
+        fieldListItems[node.location] = items.map(\.location)
         let paths = items.map { fieldPath($0) }
         return paths.contains(nil) ? nil : paths.compactMap { $0 }
     }

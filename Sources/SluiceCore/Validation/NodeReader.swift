@@ -7,6 +7,8 @@ struct NodeReader {
     var diagnostics = Diagnostics()
     /// The scalar each parsed expression came from, to place reference errors at their column.
     var expressionOrigins: [ObjectIdentifier: (scalar: YAMLScalar, location: SourceLocation)] = [:]
+    /// Where each item of a field list is written, by the list's location, to place reference errors.
+    var fieldListItems: [SourceLocation: [SourceLocation]] = [:]
 
     /// `a mapping`, `a sequence`, `an empty value` or the scalar's text, for "found ..." messages.
     static func describe(_ node: YAMLNode) -> String {

@@ -2,7 +2,7 @@ import SluiceSupport
 import SluiceYAML
 
 /// Decodes a pipeline file's node tree into a `PipelineSpec`, phase by phase, collecting every
-/// problem: structure, values and expressions while walking the tree, then references.
+/// problem: structure, values and expressions while walking the tree, then references and types.
 struct PipelineDecoder {
     var reader = NodeReader()
     let file: String
@@ -31,11 +31,11 @@ struct PipelineDecoder {
         let kafka = found["kafka"].flatMap { kafkaProperties($0.value) }
         let tests = found["tests"].flatMap { reader.tests($0.value, defaultTopic: source?.topics.first ?? "") }
 
-        var references = ReferenceChecker(origins: reader.expressionOrigins)
-        references.check(
+        var types = TypeChecker(origins: reader.expressionOrigins, fieldLists: reader.fieldListItems)
+        types.check(
             source: source, eventTimeLocation: eventTimeFieldLocation(found["source"]?.value),
             steps: steps, sinks: sinks ?? [])
-        reader.diagnostics.emit(contentsOf: references.diagnostics.all)
+        reader.diagnostics.emit(contentsOf: types.diagnostics.all)
         warnAboutLoops(source: source, steps: steps, sinks: sinks ?? [])
 
         guard !reader.diagnostics.hasErrors, let name, let source, let sinks else { return nil }

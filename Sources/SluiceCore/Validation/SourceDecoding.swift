@@ -57,6 +57,13 @@ extension NodeReader {
             diagnostics.error("bad-schema", "schema file '\(written)' must hold a json object", at: node.location)
             return nil
         }
+        // The run-time check must be able to compile it, or `run` would refuse the pipeline.
+        do {
+            _ = try SchemaCheck(schema: schema)
+        } catch {
+            diagnostics.error("bad-schema", "schema file '\(written)': \(error.message)", at: node.location)
+            return nil
+        }
         return schema
     }
 
