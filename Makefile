@@ -3,7 +3,9 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev librdkafka-dev pkg-config kcat
 SLUICE := .build/release/sluice
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps test-deps build release test demo bench clean
+VENV := .venv
+NOIDA := $(VENV)/bin/noida-db
 
 # Install the C libraries (and kcat) when missing; needs root or sudo on Debian/Ubuntu.
 deps:
@@ -14,15 +16,22 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The independent Kafka-protocol broker the integration tests start on 127.0.0.1 (PyPI).
+test-deps: deps $(NOIDA)
+$(NOIDA):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q noida-db==0.2.3
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+# SLUICE_REQUIRE_NOIDA makes the broker tests fail, not skip, when noida-db is missing.
+test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SLUICE_REQUIRE_NOIDA=1 $(SWIFT) test --skip-build
 
 demo: release
 	$(SLUICE) validate pipelines/*.yaml

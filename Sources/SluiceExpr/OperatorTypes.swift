@@ -97,7 +97,8 @@ extension TypeInferrer {
         for (field, fieldType, other) in [(left, a, right), (right, b, left)] {
             guard let allowed = fieldType.allowedValues, case .literal(let value) = other.kind, !value.isNull else { continue }
             if !allowed.contains(where: { Operators.equals($0, value) }) {
-                let list = allowed.map { JSONText.write($0) }.joined(separator: ", ")
+                var list = allowed.prefix(10).map { JSONText.write($0) }.joined(separator: ", ")
+                if allowed.count > 10 { list += ", ... (\(allowed.count) values)" }
                 issue(
                     .warning, "incompatible-comparison",
                     "\(describe(field)) is one of \(list)\(originNote(fieldType)), never \(JSONText.write(value)): '\(op.rawValue)' is always \(outcome)",

@@ -195,9 +195,11 @@ struct TypeInferrer {
         return String(decoding: source[start..<end], as: UTF8.self)
     }
 
-    /// `'category'` for a field path, else the expression text in quotes, or `the value` when long.
+    /// `'category'` for a field path, `"A"` for a literal, else the expression text in quotes, or
+    /// `the value` when long.
     func describe(_ node: Node) -> String {
         if case .path(let path) = node.kind { return path.components.isEmpty ? "the record value" : "'\(path.text)'" }
+        if case .literal(let value) = node.kind { return JSONText.write(value) }
         let text = text(of: node)
         return text.count <= 40 ? "'\(text)'" : "the value"
     }

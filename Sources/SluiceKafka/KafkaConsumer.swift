@@ -103,10 +103,11 @@ public final class KafkaConsumer: Sendable {
         defer { buffer.deallocate() }
         // Timeout 0: take only what is already queued.
         let count = rd_kafka_consume_batch_queue(queue, 0, buffer, wanted)
+        var topics = TopicNames()
         for index in 0..<max(0, count) {
             guard let message = buffer[index] else { continue }
             // Ownership: each returned message is ours; copy it out, then destroy it.
-            messages.append(KafkaMessage(message, handle: handle))
+            messages.append(KafkaMessage(message, handle: handle, topics: &topics))
             rd_kafka_message_destroy(message)
         }
         return messages

@@ -18,9 +18,9 @@ public enum KafkaMessage: Sendable, Hashable {
 
 extension KafkaMessage {
     /// Copies a consumed message out. The message stays owned by the caller, who destroys it.
-    init(_ message: UnsafePointer<rd_kafka_message_t>, handle: NativeHandle) {
+    init(_ message: UnsafePointer<rd_kafka_message_t>, handle: NativeHandle, topics: inout TopicNames) {
         let fields = message.pointee
-        let topic = fields.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let topic = topics.name(of: fields.rkt)
         switch fields.err {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
             var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
@@ -44,6 +44,11 @@ extension KafkaMessage {
         }
     }
 
+    init(_ message: UnsafePointer<rd_kafka_message_t>, handle: NativeHandle) {
+        var topics = TopicNames()
+        self.init(message, handle: handle, topics: &topics)
+    }
+
     /// Copies the message's headers (the list belongs to the message: not freed here).
     private static func headers(of message: UnsafePointer<rd_kafka_message_t>) -> [Header] {
         var list: OpaquePointer?
@@ -58,5 +63,22 @@ extension KafkaMessage {
             index += 1
         }
         return headers
+    }
+}
+
+/// Remembers the name of the last topic handle seen, so that a batch of messages from one
+/// topic builds its name once.
+struct TopicNames {
+    private var handle: OpaquePointer?
+    private var name = ""
+
+    mutating func name(of topic: OpaquePointer?) -> String {
+        guard let topic else { return "" }
+        if topic != handle {
+            // The name belongs to the topic handle, which outlives the message: copy it.
+            name = String(cString: rd_kafka_topic_name(topic))
+            handle = topic
+        }
+        return name
     }
 }

@@ -83,15 +83,15 @@ final class ValidationTests: XCTestCase {
               - {topic: out, key: value}
             """
         XCTAssertEqual(messages(text), [
-            "unknown field 'id': after the drop step (line 8) records have timestamp, value, category, double, quad",
-            "unknown field 'value': after the aggregate step (line 10) records have category, total",
+            "unknown field 'id'; after the drop step (line 8) records have: timestamp, value, category, double, quad",
+            "unknown field 'value'; after the aggregate step (line 10) records have: category, total",
         ])
         XCTAssertEqual(findings(text), ["9:13 unknown-field", "13:23 unknown-field"])
     }
 
     func testWithoutASchemaAnyFieldIsAllowedBeforeAStatefulStep() {
         let text = SpecFixtures.pipeline(steps: "  - filter: anything.at.all > 0\n  - select: [x, y]\n  - filter: z > 0")
-        XCTAssertEqual(messages(text), ["unknown field 'z': after the select step (line 6) records have x, y"])
+        XCTAssertEqual(messages(text), ["unknown field 'z'; after the select step (line 6) records have: x, y"])
     }
 
     func testEventTimeFieldIsCheckedAgainstTheSchema() {

@@ -51,7 +51,7 @@ public struct SourceSpec: Sendable {
             "A partition silent this long no longer holds stream time back.", example: "30s"),
         FieldSpec(
             "schema", .path,
-            "A JSON Schema file, relative to the pipeline file; records that violate it are error records.",
+            "A JSON Schema file, relative to the pipeline file: `sluice validate` type-checks every field read and expression against it, and records that violate it are error records.",
             example: "../schemas/tutorial-record.schema.json"),
     ]
 }

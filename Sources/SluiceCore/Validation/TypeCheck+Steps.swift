@@ -19,6 +19,8 @@ extension TypeChecker {
             for entry in config.expressionMap("set") ?? [] {
                 let type = infer(entry.expression, current)
                 current.type = Self.setting(entry.name, to: type.from(origin), in: current.type)
+                // Later entries see the fields set before them.
+                if current.holder != nil { current.holder = "in the map step (line \(step.location.line)) records have" }
             }
             if current.holder != nil { current.holder = holder }
             return current
@@ -26,7 +28,7 @@ extension TypeChecker {
             requireObjects(records, step)
             var output = JSONType(kinds: .object, origin: origin)
             for (path, location) in fieldPaths(config) {
-                let type = resolve(path, records, at: location) ?? .any
+                guard let type = resolve(path, records, at: location) else { continue }
                 let required = SchemaTypes.isRequired(path, in: records.type)
                 output = Self.inserting(type, at: path[...], into: output, required: required, origin: origin)
             }

@@ -30,15 +30,11 @@ struct TypeChecker {
         self.fieldLists = fieldLists
     }
 
-    /// The records a source delivers: its schema's type, strings for `format: string`, else unknown.
+    /// The records a source delivers: its schema's type, else unknown (anything goes).
     static func records(of source: SourceSpec?) -> Records {
-        guard let source else { return .unknown }
-        if let schema = source.schema {
-            let file = source.schemaPath?.split(separator: "/").last.map(String.init) ?? "file"
-            return Records(type: SchemaTypes.type(of: schema), holder: "schema \(file) has")
-        }
-        if source.format == .string { return Records(type: .of(.string, origin: "source format: string"), holder: nil) }
-        return .unknown
+        guard let source, let schema = source.schema else { return .unknown }
+        let file = source.schemaPath?.split(separator: "/").last.map(String.init) ?? "file"
+        return Records(type: SchemaTypes.type(of: schema), holder: "schema \(file) has")
     }
 
     /// Walks the steps from the source to the sinks, checking each against the records it receives.
@@ -91,8 +87,11 @@ struct TypeChecker {
     /// `unknown field 'categroy' (did you mean 'category'?); schema x.json has: id, category`.
     func unknownFieldMessage(_ unknown: UnknownField, _ records: Records) -> String {
         let known = unknown.parent.properties.map(\.name)
-        let hint = Suggestions.hint(for: unknown.name, in: known)
-        let list = known.isEmpty ? " no fields" : ": " + known.joined(separator: ", ")
+        let prefix = unknown.isTopLevel || unknown.parentText.isEmpty ? "" : unknown.parentText + "."
+        let hint = Suggestions.closest(to: unknown.name, in: known).map { " (did you mean '\(prefix)\($0)'?)" } ?? ""
+        // A schema may declare hundreds of fields: name the first ones.
+        let shown = known.prefix(40).joined(separator: ", ") + (known.count > 40 ? ", ... (\(known.count) fields)" : "")
+        let list = known.isEmpty ? " no fields" : ": " + shown
         let holder: String
         if unknown.isTopLevel {
             holder = records.holder ?? "records have"
