@@ -110,7 +110,18 @@ enum AggregateKind: Sendable {
         switch self {
         case .sum, .avg:
             switch value {
-            case .null, .int, .double: return
+            case .null: return
+            case .int, .double:
+                // Past the largest double a sum is infinity, which JSON output cannot hold.
+                let x = value.numberValue ?? 0
+                let sum: Double? = switch current {
+                case .sumDouble(let d), .average(let d, _): d + x
+                case .sumInt(let n): if case .int = value { nil } else { Double(n) + x }
+                default: nil
+                }
+                if let sum, !sum.isFinite {
+                    throw EvaluationError("\(name)() went past the largest number", offset: offset)
+                }
             default: throw EvaluationError("\(name)() needs numbers, got \(value.typeName)", offset: offset)
             }
         case .min, .max:

@@ -5,13 +5,19 @@ import SluiceSupport
 /// (changelog topics).
 public struct AggregateProgram: Sendable {
     public let names: [String]
-    private let slots: [Slot]
+    /// The top-level record fields the aggregates read, or nil when one may read the whole
+    /// value (see `Expression.rootFieldNames`).
+    public let rootFieldNames: [String]?
+    let slots: [Slot]
     /// The distinct argument expressions: `sum(value)` and `max(value)` read `value` once.
-    private let arguments: [Compiled]
+    let arguments: [Compiled]
+    /// For each of `arguments`, the top-level field it reads when it is just that field
+    /// (`sum(value)`), else nil: callers that decoded the field can pass its value directly.
+    public let argumentFieldNames: [String?]
     private let results: [Compiled]
 
     /// One accumulator: what it computes and which argument it folds (nil for `count()`).
-    private struct Slot: Sendable {
+    struct Slot: Sendable {
         let kind: AggregateKind
         let argument: Int?
         let argumentOffset: Int
@@ -22,8 +28,18 @@ public struct AggregateProgram: Sendable {
     /// Identical aggregate calls (`sum(value)` in two expressions) share one accumulator.
     public init(_ expressions: [(name: String, expression: Expression)]) throws(ExpressionError) {
         names = expressions.map(\.name)
+        var fieldNames: [String]? = []
+        for (_, expression) in expressions {
+            guard let read = expression.rootFieldNames else {
+                fieldNames = nil
+                break
+            }
+            for name in read where fieldNames?.contains(name) == false { fieldNames?.append(name) }
+        }
+        rootFieldNames = fieldNames
         var slots: [Slot] = []
         var arguments: [Compiled] = []
+        var argumentFields: [String?] = []
         var slotIndex: [String: Int] = [:]
         var argumentIndex: [String: Int] = [:]
         let plain = Compiler(aggregateSlots: nil)
@@ -43,6 +59,7 @@ public struct AggregateProgram: Sendable {
                         index = arguments.count
                         argumentIndex[argument.canonical] = arguments.count
                         arguments.append(Compiled(run: try plain.compile(argument)))
+                        argumentFields.append(argument.singleFieldName)
                     }
                 }
                 let offset = callArguments.first?.offset ?? call.offset
@@ -55,6 +72,7 @@ public struct AggregateProgram: Sendable {
         }
         self.slots = slots
         self.arguments = arguments
+        argumentFieldNames = argumentFields
     }
 
     /// Checks one named aggregate expression on its own, as `init` does, so that a validator can
@@ -107,23 +125,10 @@ public struct AggregateProgram: Sendable {
     /// Folds one record into `state`; on an error the state is left as it was.
     public func update(_ state: inout AggregateState, with context: EvaluationContext) throws(EvaluationError) {
         if state.slots.count != slots.count { state = makeState() }
-        // Evaluate and check everything first, then apply: nothing changes on an error.
-        // The argument values live on the stack: this runs for every record.
-        try withUnsafeTemporaryAllocation(of: Value.self, capacity: arguments.count) { (values) throws(EvaluationError) in
-            var initialized = 0
-            defer { values.extracting(0..<initialized).deinitialize() }
-            for argument in arguments {
-                values.initializeElement(at: initialized, to: try argument.run(context, []))
-                initialized += 1
-            }
-            for (i, slot) in slots.enumerated() {
-                if let argument = slot.argument {
-                    try slot.kind.check(values[argument], against: state.slots[i], name: slot.kind.functionName, offset: slot.argumentOffset)
-                }
-            }
-            for (i, slot) in slots.enumerated() {
-                slot.kind.apply(slot.argument.map { values[$0] } ?? .null, to: &state.slots[i])
-            }
+        // In place; see `update(row:with:)` (AggregateTable.swift).
+        try state.slots.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationError) in
+            guard let row = buffer.baseAddress else { return }
+            try update(row: row, with: context)
         }
     }
 

@@ -11,6 +11,8 @@ extension Compiler {
             if let slot = aggregateSlots?[node.canonical] {
                 return { _, finished in slot < finished.count ? finished[slot] : .null }
             }
+            // Not run here, but compiled so that unknown functions inside the call fail at parse time.
+            for argument in arguments { _ = try compile(argument) }
             return { _, _ throws(EvaluationError) in
                 throw EvaluationError("aggregate function '\(name)' can only be used in `aggregates:`", offset: offset)
             }

@@ -87,6 +87,12 @@ struct Arguments {
         return error("\(site.name)() needs \(expected)\(position), got \(self[i].typeName)", argument: i)
     }
 
+    /// `s` as a result, unless it is longer than `ResultLimits` allow.
+    func checked(_ s: String) throws(EvaluationError) -> Value {
+        try ResultLimits.checkString(bytes: s.utf8.count, building: "\(site.name)()", offset: site.offset)
+        return .string(s)
+    }
+
     func string(_ i: Int) throws(EvaluationError) -> String {
         guard case .string(let s) = self[i] else { throw typeError("a string", argument: i) }
         return s
@@ -143,6 +149,8 @@ enum Functions {
 
     /// The closest known name: a small edit distance, or a name that `name` starts.
     static func suggestion(for name: String) -> String? {
+        // Long names are not typos of short ones; this also bounds the distance table's size.
+        guard name.utf8.count <= 64 else { return nil }
         let lowered = name.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in table.keys.sorted() {

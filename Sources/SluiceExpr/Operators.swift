@@ -8,7 +8,9 @@ enum Operators {
         case (.int(let x), .double(let y)): return try double(op, Double(x), y, offset: offset)
         case (.double(let x), .int(let y)): return try double(op, x, Double(y), offset: offset)
         case (.double(let x), .double(let y)): return try double(op, x, y, offset: offset)
-        case (.string(let x), .string(let y)) where op == .add: return .string(x + y)
+        case (.string(let x), .string(let y)) where op == .add:
+            try ResultLimits.checkString(bytes: x.utf8.count + y.utf8.count, building: "'+'", offset: offset)
+            return .string(x + y)
         default:
             throw EvaluationError("cannot apply '\(op.rawValue)' to \(a.typeName) and \(b.typeName)", offset: offset)
         }

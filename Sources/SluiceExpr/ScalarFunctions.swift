@@ -20,12 +20,16 @@ enum ScalarFunctions {
             default: throw args.typeError("a string, array or object", argument: 0)
             }
         }),
-        ("lower", 1, 1, { args, _ throws(EvaluationError) in .string(try args.string(0).lowercased()) }),
-        ("upper", 1, 1, { args, _ throws(EvaluationError) in .string(try args.string(0).uppercased()) }),
+        ("lower", 1, 1, { args, _ throws(EvaluationError) in try args.checked(try args.string(0).lowercased()) }),
+        ("upper", 1, 1, { args, _ throws(EvaluationError) in try args.checked(try args.string(0).uppercased()) }),
         ("trim", 1, 1, { args, _ throws(EvaluationError) in .string(trim(try args.string(0))) }),
-        ("concat", 1, nil, { args, _ in
+        ("concat", 1, nil, { args, _ throws(EvaluationError) in
             var out = ""
-            for i in 0..<args.count where !args[i].isNull { out += text(args[i]) }
+            for i in 0..<args.count where !args[i].isNull {
+                let piece = text(args[i])
+                try ResultLimits.checkString(bytes: out.utf8.count + piece.utf8.count, building: "concat()", offset: args.site.offset)
+                out += piece
+            }
             return .string(out)
         }),
         ("substring", 2, 3, substring),
@@ -46,12 +50,21 @@ enum ScalarFunctions {
         ("replace", 3, 3, { args, _ throws(EvaluationError) in
             let s = try args.string(0), from = try args.string(1), to = try args.string(2)
             guard !from.isEmpty else { throw args.error("replace() needs a non-empty string to replace", argument: 1) }
-            return .string(s.replacing(from, with: to))
+            return .string(try replace(from, with: to, in: s, site: args.site))
         }),
         ("split", 2, 2, { args, _ throws(EvaluationError) in
             let s = try args.string(0), separator = try args.string(1)
-            if separator.isEmpty { return .array(s.map { .string(String($0)) }) }
-            return .array(s.split(separator: separator, omittingEmptySubsequences: false).map { .string(String($0)) })
+            let tooMany = EvaluationError("split() would return more than \(ResultLimits.maxSplitPieces) pieces", offset: args.site.offset)
+            if separator.isEmpty {
+                // Counts characters only up to the limit, not through a huge string.
+                guard s.utf8.count <= ResultLimits.maxSplitPieces || s.dropFirst(ResultLimits.maxSplitPieces).isEmpty else {
+                    throw tooMany
+                }
+                return .array(s.map { .string(String($0)) })
+            }
+            let pieces = s.split(separator: separator, maxSplits: ResultLimits.maxSplitPieces, omittingEmptySubsequences: false)
+            guard pieces.count <= ResultLimits.maxSplitPieces else { throw tooMany }
+            return .array(pieces.map { .string(String($0)) })
         }),
     ]
 
@@ -109,7 +122,7 @@ enum ScalarFunctions {
     ]
 
     static let conversions: [(String, Int, Int?, FunctionBody)] = [
-        ("string", 1, 1, { args, _ in args[0].isNull ? .string("null") : .string(text(args[0])) }),
+        ("string", 1, 1, { args, _ throws(EvaluationError) in args[0].isNull ? .string("null") : try args.checked(text(args[0])) }),
         ("int", 1, 1, { args, _ throws(EvaluationError) in
             switch args[0] {
             case .int: return args[0]
@@ -171,6 +184,20 @@ enum ScalarFunctions {
         case .bool(let b): b ? "true" : "false"
         default: JSONText.write(value)
         }
+    }
+
+    /// `s` with every `from` replaced by `to`, failing as soon as the result grows too long.
+    static func replace(_ from: String, with to: String, in s: String, site: CallSite) throws(EvaluationError) -> String {
+        var out = ""
+        var rest = s[...]
+        while let match = rest.firstRange(of: from) {
+            out += rest[..<match.lowerBound]
+            out += to
+            rest = rest[match.upperBound...]
+            try ResultLimits.checkString(bytes: out.utf8.count + rest.utf8.count, building: "replace()", offset: site.offset)
+        }
+        out += rest
+        return out
     }
 
     static func trim(_ s: String) -> String {

@@ -120,7 +120,8 @@ struct TypeInferrer {
         var current = type
         var walked: [PathComponent] = []
         for component in components {
-            let here = pathText(walked, base: base)
+            // Built only for a message: building it at every step would be quadratic in the path length.
+            var here: String { pathText(walked, base: base) }
             switch component {
             case .key(let name):
                 guard current.kinds.contains(.object) else {

@@ -73,7 +73,9 @@ final class ClientCallbacks: Sendable {
         rd_kafka_conf_set_error_cb(conf) { handle, code, reason, opaque in
             guard let callbacks = ClientCallbacks.from(opaque) else { return }
             let err = rd_kafka_resp_err_t(rawValue: code)
-            if err == RD_KAFKA_RESP_ERR__FATAL, let handle, let fatal = KafkaError.fatalError(of: NativeHandle(pointer: handle)) {
+            if err == RD_KAFKA_RESP_ERR__FATAL, let handle,
+                let fatal = KafkaError.fatalError(of: NativeHandle(pointer: handle))
+            {
                 callbacks.record(fatal)
                 return
             }
@@ -83,12 +85,15 @@ final class ClientCallbacks: Sendable {
         if logHandler != nil {
             rd_kafka_conf_set_log_cb(conf) { handle, level, facility, message in
                 // Runs on librdkafka's threads; rd_kafka_opaque and rd_kafka_name only read fields.
-                guard let callbacks = ClientCallbacks.from(handle: handle), let log = callbacks.logHandler else { return }
-                log(KafkaLogEntry(
-                    level: level,
-                    facility: facility.map { String(cString: $0) } ?? "",
-                    message: message.map { String(cString: $0) } ?? "",
-                    client: handle.flatMap { rd_kafka_name($0) }.map { String(cString: $0) } ?? ""))
+                guard let callbacks = ClientCallbacks.from(handle: handle), let log = callbacks.logHandler else {
+                    return
+                }
+                log(
+                    KafkaLogEntry(
+                        level: level,
+                        facility: facility.map { String(cString: $0) } ?? "",
+                        message: message.map { String(cString: $0) } ?? "",
+                        client: handle.flatMap { rd_kafka_name($0) }.map { String(cString: $0) } ?? ""))
             }
         } else if dropLogs {
             rd_kafka_conf_set_log_cb(conf, nil)

@@ -12,7 +12,9 @@ public struct TopicMetadata: Sendable, Hashable {
 /// Metadata and watermark requests shared by producers, consumers and the admin client.
 enum ClientQueries {
     /// Asks the partition's leader for its watermarks. Blocks up to `timeoutMs`.
-    static func queryWatermarks(_ handle: NativeHandle, topic: String, partition: Int32, timeoutMs: Int32) throws(KafkaError) -> Watermarks {
+    static func queryWatermarks(_ handle: NativeHandle, topic: String, partition: Int32, timeoutMs: Int32)
+        throws(KafkaError) -> Watermarks
+    {
         var low: Int64 = 0
         var high: Int64 = 0
         let err = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, timeoutMs)
@@ -21,7 +23,9 @@ enum ClientQueries {
     }
 
     /// The watermarks last seen in fetch responses. Does not block.
-    static func cachedWatermarks(_ handle: NativeHandle, topic: String, partition: Int32) throws(KafkaError) -> Watermarks {
+    static func cachedWatermarks(_ handle: NativeHandle, topic: String, partition: Int32) throws(KafkaError)
+        -> Watermarks
+    {
         var low: Int64 = 0
         var high: Int64 = 0
         let err = rd_kafka_get_watermark_offsets(handle.pointer, topic, partition, &low, &high)
@@ -36,7 +40,9 @@ enum ClientQueries {
     }
 
     /// The brokers and topics of the cluster. Blocks up to `timeoutMs`.
-    static func cluster(_ handle: NativeHandle, timeoutMs: Int32) throws(KafkaError) -> (brokerIDs: [Int32], topics: [TopicMetadata]) {
+    static func cluster(_ handle: NativeHandle, timeoutMs: Int32) throws(KafkaError) -> (
+        brokerIDs: [Int32], topics: [TopicMetadata]
+    ) {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, timeoutMs)
         if let error = KafkaError(err, context: "fetch metadata") { throw error }
@@ -61,7 +67,8 @@ enum ClientQueries {
                 } else {
                     []
                 }
-            return TopicMetadata(name: name, partitions: partitions, error: KafkaError(topic.err, context: "topic \"\(name)\""))
+            return TopicMetadata(
+                name: name, partitions: partitions, error: KafkaError(topic.err, context: "topic \"\(name)\""))
         }
         return (brokerIDs, result)
     }
@@ -70,7 +77,9 @@ enum ClientQueries {
     static func partitionCount(_ handle: NativeHandle, topic: String, timeoutMs: Int32) throws(KafkaError) -> Int {
         let found = try topics(handle, timeoutMs: timeoutMs).first { $0.name == topic }
         guard let found else {
-            throw KafkaError(code: KafkaError.Code.unknownTopicOrPartition, message: "topic \"\(topic)\" does not exist", isRetriable: false)
+            throw KafkaError(
+                code: KafkaError.Code.unknownTopicOrPartition, message: "topic \"\(topic)\" does not exist",
+                isRetriable: false)
         }
         if let error = found.error { throw error }
         return found.partitions.count

@@ -53,7 +53,8 @@ public final class KafkaAdmin: Sendable {
                 rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor, $0, $1)
             }
             guard let native else {
-                throw KafkaError.local(KafkaError.Code.invalidArgument, "cannot create topic \"\(topic.name)\": \(text)")
+                throw KafkaError.local(
+                    KafkaError.Code.invalidArgument, "cannot create topic \"\(topic.name)\": \(text)")
             }
             natives.append(native)
             for (key, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
@@ -84,7 +85,9 @@ public final class KafkaAdmin: Sendable {
                     guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
                     if ignoreExisting && code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { return nil }
                     let name = String(cString: rd_kafka_topic_result_name(topic))
-                    let detail = rd_kafka_topic_result_error_string(topic).map { String(cString: $0) } ?? KafkaError.text(of: code.rawValue)
+                    let detail =
+                        rd_kafka_topic_result_error_string(topic).map { String(cString: $0) }
+                        ?? KafkaError.text(of: code.rawValue)
                     return KafkaError(code: code.rawValue, message: "cannot create topic \"\(name)\": \(detail)")
                 }
             }
@@ -137,7 +140,8 @@ enum AdminRequest {
         defer { rd_kafka_event_destroy(event) }
         let err = rd_kafka_event_error(event)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? KafkaError.text(of: err.rawValue)
+            let text =
+                rd_kafka_event_error_string(event).map { String(cString: $0) } ?? KafkaError.text(of: err.rawValue)
             throw KafkaError(code: err.rawValue, message: "\(what): \(text)")
         }
         return read(event)

@@ -48,10 +48,13 @@ extension KafkaConsumer {
 
     /// The group's committed offsets for `partitions` (`KafkaOffset.invalid` where nothing
     /// was committed). Blocks up to `timeoutMs`.
-    public func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(KafkaError) -> [TopicPartitionOffset] {
+    public func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(KafkaError) -> [TopicPartitionOffset]
+    {
         try PartitionList.with(partitions.map { TopicPartitionOffset($0, offset: KafkaOffset.invalid) }) {
             (list) throws(KafkaError) -> [TopicPartitionOffset] in
-            if let error = KafkaError(rd_kafka_committed(handle.pointer, list, timeoutMs), context: "fetch committed offsets") {
+            if let error = KafkaError(
+                rd_kafka_committed(handle.pointer, list, timeoutMs), context: "fetch committed offsets")
+            {
                 throw error
             }
             return PartitionList.read(list)
@@ -63,7 +66,9 @@ extension KafkaConsumer {
     public func position(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
         try PartitionList.with(partitions.map { TopicPartitionOffset($0, offset: KafkaOffset.invalid) }) {
             (list) throws(KafkaError) -> [TopicPartitionOffset] in
-            if let error = KafkaError(rd_kafka_position(handle.pointer, list), context: "read positions") { throw error }
+            if let error = KafkaError(rd_kafka_position(handle.pointer, list), context: "read positions") {
+                throw error
+            }
             return PartitionList.read(list)
         }
     }
@@ -83,7 +88,9 @@ extension KafkaConsumer {
     public func seek(_ offsets: [TopicPartitionOffset], timeoutMs: Int32) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let results = try PartitionList.with(offsets) { (list) throws(KafkaError) -> [TopicPartitionOffset] in
-            if let error = KafkaError(consuming: rd_kafka_seek_partitions(handle.pointer, list, timeoutMs), context: "seek") {
+            if let error = KafkaError(
+                consuming: rd_kafka_seek_partitions(handle.pointer, list, timeoutMs), context: "seek")
+            {
                 throw error
             }
             return PartitionList.read(list)
@@ -105,7 +112,9 @@ extension KafkaConsumer {
         guard !partitions.isEmpty else { return }
         let items = partitions.map { TopicPartitionOffset($0, offset: KafkaOffset.invalid) }
         let results = try PartitionList.with(items) { (list) throws(KafkaError) -> [TopicPartitionOffset] in
-            let err = pause ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
+            let err =
+                pause
+                ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
             if let error = KafkaError(err, context: pause ? "pause" : "resume") { throw error }
             return PartitionList.read(list)
         }
@@ -121,7 +130,9 @@ extension KafkaConsumer {
         defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
         var buffer: UnsafeMutableRawPointer?
         var size = 0
-        if let error = KafkaError(consuming: rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size), context: "read group metadata") {
+        if let error = KafkaError(
+            consuming: rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size), context: "read group metadata")
+        {
             throw error
         }
         // Ownership: the serialized buffer is ours, freed with rd_kafka_mem_free.

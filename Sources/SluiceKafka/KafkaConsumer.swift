@@ -36,7 +36,9 @@ public final class KafkaConsumer: Sendable {
         let handle = try NativeHandle.create(RD_KAFKA_CONSUMER, conf: conf, config: config)
         // Serve the main queue (errors, commit results) from the consumer queue, so that one
         // poll loop handles everything.
-        if let error = KafkaError(rd_kafka_poll_set_consumer(handle.pointer), context: "route events to the consumer queue") {
+        if let error = KafkaError(
+            rd_kafka_poll_set_consumer(handle.pointer), context: "route events to the consumer queue")
+        {
             rd_kafka_destroy(handle.pointer)
             throw error
         }
@@ -56,7 +58,9 @@ public final class KafkaConsumer: Sendable {
     /// Partitions arrive through `onRebalance` during later polls.
     public func subscribe(topics: [String], onRebalance: RebalanceHandler? = nil) throws(KafkaError) {
         callbacks.rebalance.withLock { $0.handler = onRebalance }
-        let items = topics.map { TopicPartitionOffset(topic: $0, partition: RD_KAFKA_PARTITION_UA, offset: KafkaOffset.invalid) }
+        let items = topics.map {
+            TopicPartitionOffset(topic: $0, partition: RD_KAFKA_PARTITION_UA, offset: KafkaOffset.invalid)
+        }
         let err = PartitionList.with(items) { rd_kafka_subscribe(handle.pointer, $0) }
         if let error = KafkaError(err, context: "subscribe to \(topics.joined(separator: ", "))") { throw error }
     }
@@ -90,25 +94,10 @@ public final class KafkaConsumer: Sendable {
     /// Waits up to `timeoutMs` for a first message, then takes up to `maxMessages` in all of
     /// those already fetched (without waiting further). Blocks. Empty when nothing arrived.
     public func pollBatch(maxMessages: Int, timeoutMs: Int32) -> [KafkaMessage] {
-        guard maxMessages > 0, let first = poll(timeoutMs: timeoutMs) else { return [] }
-        var messages = [first]
-        let wanted = maxMessages - 1
-        guard wanted > 0 else { return messages }
-        messages.reserveCapacity(min(maxMessages, 4096))
-        // Ownership: a reference to the consumer queue, released before returning (librdkafka
-        // requires that before rd_kafka_consumer_close).
-        guard let queue = rd_kafka_queue_get_consumer(handle.pointer) else { return messages }
-        defer { rd_kafka_queue_destroy(queue) }
-        let buffer = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: wanted)
-        defer { buffer.deallocate() }
-        // Timeout 0: take only what is already queued.
-        let count = rd_kafka_consume_batch_queue(queue, 0, buffer, wanted)
+        var messages: [KafkaMessage] = []
         var topics = TopicNames()
-        for index in 0..<max(0, count) {
-            guard let message = buffer[index] else { continue }
-            // Ownership: each returned message is ours; copy it out, then destroy it.
+        withPolledMessages(maxMessages: maxMessages, timeoutMs: timeoutMs) { message in
             messages.append(KafkaMessage(message, handle: handle, topics: &topics))
-            rd_kafka_message_destroy(message)
         }
         return messages
     }

@@ -19,50 +19,16 @@ public enum KafkaMessage: Sendable, Hashable {
 extension KafkaMessage {
     /// Copies a consumed message out. The message stays owned by the caller, who destroys it.
     init(_ message: UnsafePointer<rd_kafka_message_t>, handle: NativeHandle, topics: inout TopicNames) {
-        let fields = message.pointee
-        let topic = topics.name(of: fields.rkt)
-        switch fields.err {
-        case RD_KAFKA_RESP_ERR_NO_ERROR:
-            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-            let timestamp = rd_kafka_message_timestamp(message, &type)
-            self = .record(Record(
-                topic: topic, partition: fields.partition, offset: fields.offset, timestamp: timestamp,
-                key: copyBytes(fields.key, count: fields.key_len),
-                headers: KafkaMessage.headers(of: message),
-                value: copyBytes(fields.payload, count: fields.len)))
-        case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-            self = .partitionEnd(TopicPartitionOffset(topic: topic, partition: fields.partition, offset: fields.offset))
-        case RD_KAFKA_RESP_ERR__FATAL:
-            self = .error(
-                KafkaError.fatalError(of: handle)
-                    ?? KafkaError(code: fields.err.rawValue, message: "fatal consumer error", isFatal: true))
-        default:
-            // For consumer errors the payload holds librdkafka's error text.
-            let text = String(cString: rd_kafka_message_errstr(message))
-            let place = topic.isEmpty ? "consumer" : "\(topic)[\(fields.partition)]"
-            self = .error(KafkaError(code: fields.err.rawValue, message: "\(place): \(text)"))
+        switch BorrowedMessage(message, handle: handle, topics: &topics) {
+        case .record(let record): self = .record(record.copy())
+        case .partitionEnd(let end): self = .partitionEnd(end)
+        case .error(let error): self = .error(error)
         }
     }
 
     init(_ message: UnsafePointer<rd_kafka_message_t>, handle: NativeHandle) {
         var topics = TopicNames()
         self.init(message, handle: handle, topics: &topics)
-    }
-
-    /// Copies the message's headers (the list belongs to the message: not freed here).
-    private static func headers(of message: UnsafePointer<rd_kafka_message_t>) -> [Header] {
-        var list: OpaquePointer?
-        guard rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        var headers: [Header] = []
-        var index = 0
-        var name: UnsafePointer<CChar>?
-        var value: UnsafeRawPointer?
-        var size = 0
-        while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            headers.append(Header(name: name.map { String(cString: $0) } ?? "", value: copyBytes(value, count: size)))
-            index += 1
-        }
-        return headers
     }
 }
 

@@ -80,7 +80,8 @@ public final class KafkaProducer: Sendable {
     /// - Parameters:
     ///   - partition: nil lets the partitioner choose from the key.
     ///   - value: nil produces a tombstone; an empty array produces an empty value.
-    ///   - timestamp: milliseconds since the epoch; nil lets librdkafka use the current time.
+    ///   - timestamp: milliseconds since the epoch; nil (or 0) lets librdkafka use the current
+    ///     time.
     /// - Throws: `KafkaError` with `isQueueFull` when `queue.buffering.max.messages` is
     ///   reached (poll, then try again), or an unknown topic/partition, or a fatal error.
     @discardableResult

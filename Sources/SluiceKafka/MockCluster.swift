@@ -19,7 +19,8 @@ public final class MockCluster: Sendable {
     /// cluster go to `logHandler`, or nowhere.
     public init(brokers: Int = 1, logHandler: KafkaLogHandler? = nil) throws(KafkaError) {
         guard (1...32).contains(brokers) else {
-            throw KafkaError.local(KafkaError.Code.invalidArgument, "broker count must be between 1 and 32, not \(brokers)")
+            throw KafkaError.local(
+                KafkaError.Code.invalidArgument, "broker count must be between 1 and 32, not \(brokers)")
         }
         let config: KafkaConfig = ["client.id": "sluice-mock-cluster"]
         let callbacks = ClientCallbacks(logHandler: logHandler)
@@ -49,9 +50,12 @@ public final class MockCluster: Sendable {
         guard partitions > 0, replicationFactor > 0, Int(replicationFactor) <= brokerCount else {
             throw KafkaError.local(
                 KafkaError.Code.invalidArgument,
-                "cannot create topic \"\(name)\": need at least 1 partition and a replication factor between 1 and \(brokerCount)")
+                "cannot create topic \"\(name)\": need at least 1 partition and a replication factor between 1 and \(brokerCount)"
+            )
         }
-        try check(rd_kafka_mock_topic_create(cluster.pointer, name, partitions, replicationFactor), "create topic \"\(name)\"")
+        try check(
+            rd_kafka_mock_topic_create(cluster.pointer, name, partitions, replicationFactor), "create topic \"\(name)\""
+        )
     }
 
     /// Disconnects a broker (or every broker for id -1) and refuses new connections.

@@ -78,7 +78,8 @@ enum PartitionList {
     /// Ownership: the caller owns the list and must call `rd_kafka_topic_partition_list_destroy`
     /// (the list copies the topic names).
     static func make(_ items: [TopicPartitionOffset]) -> NativePartitionList {
-        let list = rd_kafka_topic_partition_list_new(Int32(clamping: items.count))!
+        // Never NULL: librdkafka aborts the process when it cannot allocate.
+        let list: NativePartitionList = rd_kafka_topic_partition_list_new(Int32(clamping: items.count))
         for item in items {
             // The returned element belongs to the list; we only set its offset.
             let element = rd_kafka_topic_partition_list_add(list, item.topic, item.partition)

@@ -191,7 +191,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseLiteral(_ word: StaticString) throws(JSONError) {
+    mutating func parseLiteral(_ word: StaticString) throws(JSONError) {
         let start = pos
         let length = word.utf8CodeUnitCount
         let text = word.utf8Start

@@ -231,6 +231,8 @@ extension Value {
 extension EnvelopeField {
     /// The field closest to `name` (a typo or two away), for did-you-mean hints.
     static func closest(to name: String) -> String? {
+        // Long names are not typos of short ones; this also keeps a huge key from costing seconds.
+        guard name.utf8.count <= 64 else { return nil }
         let typed = Array(name.lowercased().utf8)
         var best: (field: String, distance: Int)?
         for field in allCases.map(\.rawValue) {

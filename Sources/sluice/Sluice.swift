@@ -20,6 +20,10 @@ struct Sluice: AsyncParsableCommand {
             DryRunCommand.self,
             Test.self,
             Bench.self,
+            RunCommand.self,
+            RecordCommand.self,
+            Demo.self,
+            Broker.self,
         ]
     )
 }

@@ -5,14 +5,19 @@ final class AdminTests: XCTestCase {
     func testCreateTopicsOnTheMockClusterSaysWhatToDo() throws {
         let cluster = try MockCluster(brokers: 1)
         let admin = try KafkaAdmin(config: ["bootstrap.servers": cluster.bootstrapServers])
-        let topic = NewTopic(name: "state-changelog", partitions: 2, replicationFactor: 1, configs: ["cleanup.policy": "compact", "retention.ms": "-1"])
+        let topic = NewTopic(
+            name: "state-changelog", partitions: 2, replicationFactor: 1,
+            configs: ["cleanup.policy": "compact", "retention.ms": "-1"])
         XCTAssertThrowsError(try admin.createTopics([topic], timeoutMs: 5_000)) { error in
             let error = error as? KafkaError
             XCTAssertTrue(error?.message.contains("MockCluster.createTopic") == true, "\(String(describing: error))")
         }
         try cluster.createTopic("state-changelog", partitions: 2)
         XCTAssertEqual(try admin.partitionCount(topic: "state-changelog", timeoutMs: 5_000), 2)
-        XCTAssertTrue(try admin.topicMetadata(timeoutMs: 5_000).contains { $0.name == "state-changelog" && $0.partitions == [0, 1] })
+        XCTAssertTrue(
+            try admin.topicMetadata(timeoutMs: 5_000).contains {
+                $0.name == "state-changelog" && $0.partitions == [0, 1]
+            })
     }
 
     func testMockClusterRejectsBadArguments() throws {

@@ -46,12 +46,17 @@ final class ConsumerGroupTests: XCTestCase {
         let offsets = next.map { TopicPartitionOffset($0.key, offset: $0.value) }
         try first.commit(offsets)
         let committed = try first.committed(Array(next.keys), timeoutMs: 5_000)
-        XCTAssertEqual(Set(committed.map { "\($0.topicPartition)@\($0.offset)" }), Set(offsets.map { "\($0.topicPartition)@\($0.offset)" }))
+        XCTAssertEqual(
+            Set(committed.map { "\($0.topicPartition)@\($0.offset)" }),
+            Set(offsets.map { "\($0.topicPartition)@\($0.offset)" }))
         XCTAssertEqual(Set(try first.assignment()), Set((0..<3).map { TopicPartition(topic: "events", partition: $0) }))
         try first.close()
         XCTAssertEqual(firstLog.all.first, .assigned((0..<3).map { TopicPartition(topic: "events", partition: $0) }))
-        XCTAssertTrue(firstLog.all.contains { if case .revoked(let partitions, lost: false) = $0 { partitions.count == 3 } else { false } },
-                      "events: \(firstLog.all)")
+        XCTAssertTrue(
+            firstLog.all.contains {
+                if case .revoked(let partitions, lost: false) = $0 { partitions.count == 3 } else { false }
+            },
+            "events: \(firstLog.all)")
 
         // A new member of the same group starts exactly where the first one committed.
         let second = try KafkaConsumer(config: config)
@@ -69,10 +74,13 @@ final class ConsumerGroupTests: XCTestCase {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("coop", partitions: 2)
         let producer = try KafkaProducer(config: KafkaTestSupport.producerConfig(cluster.bootstrapServers))
-        for index in 0..<20 { try producer.produce(topic: "coop", partition: Int32(index % 2), value: Array("v\(index)".utf8)) }
+        for index in 0..<20 {
+            try producer.produce(topic: "coop", partition: Int32(index % 2), value: Array("v\(index)".utf8))
+        }
         try producer.flush(timeoutMs: 10_000)
         XCTAssertEqual(try producer.partitionCount(topic: "coop", timeoutMs: 5_000), 2)
-        XCTAssertEqual(try producer.queryWatermarks(topic: "coop", partition: 1, timeoutMs: 5_000), Watermarks(low: 0, high: 10))
+        XCTAssertEqual(
+            try producer.queryWatermarks(topic: "coop", partition: 1, timeoutMs: 5_000), Watermarks(low: 0, high: 10))
         XCTAssertThrowsError(try producer.partitionCount(topic: "missing", timeoutMs: 5_000)) { error in
             XCTAssertEqual((error as? KafkaError)?.code, KafkaError.Code.unknownTopicOrPartition)
         }
@@ -96,12 +104,15 @@ final class ConsumerGroupTests: XCTestCase {
             return records == 20 && ends.count == 2
         }
         XCTAssertTrue(finished, "records \(records), ends \(ends)")
-        XCTAssertEqual(log.all.first, .assigned([TopicPartition(topic: "coop", partition: 0), TopicPartition(topic: "coop", partition: 1)]))
+        XCTAssertEqual(
+            log.all.first,
+            .assigned([TopicPartition(topic: "coop", partition: 0), TopicPartition(topic: "coop", partition: 1)]))
         let positions = try consumer.position([TopicPartition(topic: "coop", partition: 0)])
         XCTAssertEqual(positions.first?.offset, 10)
         XCTAssertEqual(try consumer.cachedWatermarks(topic: "coop", partition: 0).high, 10)
         XCTAssertFalse(try consumer.groupMetadata().isEmpty)
         try consumer.close()
-        XCTAssertTrue(log.all.contains { if case .revoked(_, lost: false) = $0 { true } else { false } }, "events: \(log.all)")
+        XCTAssertTrue(
+            log.all.contains { if case .revoked(_, lost: false) = $0 { true } else { false } }, "events: \(log.all)")
     }
 }

@@ -54,7 +54,10 @@ final class FaultTests: XCTestCase {
 
         cluster.pushRequestErrors(
             apiKey: KafkaAPIKey.produce,
-            errors: [KafkaError.Code.notLeaderForPartition, KafkaError.Code.requestTimedOut, KafkaError.Code.notEnoughReplicas])
+            errors: [
+                KafkaError.Code.notLeaderForPartition, KafkaError.Code.requestTimedOut,
+                KafkaError.Code.notEnoughReplicas,
+            ])
         let retried = try producer.produce(topic: "flaky", key: Array("k".utf8), value: Array("retried".utf8))
         try producer.flush(timeoutMs: 15_000)
         let reports = producer.takeDeliveryReports()

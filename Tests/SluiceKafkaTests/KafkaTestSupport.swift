@@ -71,8 +71,13 @@ enum KafkaTestSupport {
 
     static func record(topic: String, index: Int, partitions: Int32) -> Record {
         let base: Int64 = 1_736_990_000_000
-        let key: [UInt8]? = index % 10 == 9 ? nil : Array("key-\(index % 7)".utf8)
-        let value: [UInt8]? = index % 11 == 10 ? nil : Array("{\"id\":\(index),\"amount\":\(index * 3)}".utf8)
+        // Null and empty keys and values are different things in Kafka: cover both.
+        var key: [UInt8]? = index % 10 == 9 ? nil : Array("key-\(index % 7)".utf8)
+        var value: [UInt8]? = index % 11 == 10 ? nil : Array("{\"id\":\(index),\"amount\":\(index * 3)}".utf8)
+        if index % 13 == 12 {
+            key = []
+            value = []
+        }
         var headers: [Header] = []
         if index % 3 == 0 {
             headers = [

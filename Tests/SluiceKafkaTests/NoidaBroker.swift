@@ -3,7 +3,8 @@ import XCTest
 
 /// A noida-db Kafka broker started for one test on a free port, with a fresh data directory.
 ///
-/// Found as `NOIDA_DB_BIN`, on PATH, or in the repository's `.venv`; tests skip when absent.
+/// Found as `NOIDA_DB_BIN`, on PATH, or in the repository's `.venv`; tests skip when absent,
+/// or fail when the environment sets `SLUICE_REQUIRE_NOIDA=1` (as `make test` and CI do).
 /// The pip package installs a Python wrapper that runs the real binary as a child process;
 /// killing the wrapper would orphan the server, so the binary is started directly.
 final class NoidaBroker {
@@ -13,21 +14,23 @@ final class NoidaBroker {
 
     init() throws {
         guard let binary = NoidaBroker.findBinary() else {
-            throw XCTSkip("noida-db is not installed (pip install noida-db==0.2.3)")
+            throw NoidaBroker.unavailable("noida-db is not installed (pip install noida-db==0.2.3, or make test-deps)")
         }
         let port = try NoidaBroker.freePort()
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("noida-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = binary
-        process.arguments = ["start", "--only", "kafka", "--kafka-port", String(port), "--data-dir", dataDirectory.path]
+        process.arguments = [
+            "start", "--only", "kafka", "--kafka-port", String(port), "--data-dir", dataDirectory.path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         bootstrapServers = "127.0.0.1:\(port)"
         guard KafkaTestSupport.wait(timeout: 15, { NoidaBroker.accepts(port: port) }) else {
             stop()
-            throw XCTSkip("noida-db did not start listening on port \(port)")
+            throw NoidaBroker.unavailable("noida-db did not start listening on port \(port)")
         }
     }
 
@@ -41,20 +44,30 @@ final class NoidaBroker {
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
+    /// A skip, or with `SLUICE_REQUIRE_NOIDA=1` an error that fails the test.
+    static func unavailable(_ reason: String) -> any Error {
+        if ProcessInfo.processInfo.environment["SLUICE_REQUIRE_NOIDA"] == "1" {
+            return NoidaUnavailable(reason: reason + " (required: SLUICE_REQUIRE_NOIDA=1)")
+        }
+        return XCTSkip(reason)
+    }
+
     private static func findBinary() -> URL? {
         let files = FileManager.default
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["NOIDA_DB_BIN"] { candidates.append(explicit) }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         candidates += path.split(separator: ":").map { "\($0)/noida-db" }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(repository.appendingPathComponent(".venv/bin/noida-db").path)
         for candidate in candidates where files.isExecutableFile(atPath: candidate) {
             // The pip entry point is a Python script: use the binary it would run instead.
             guard let head = files.contents(atPath: candidate)?.prefix(2), head == Data("#!".utf8) else {
                 return URL(fileURLWithPath: candidate)
             }
-            let venv = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+            let venv = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().deletingLastPathComponent()
+                .deletingLastPathComponent()
             let lib = venv.appendingPathComponent("lib")
             for python in (try? files.contentsOfDirectory(atPath: lib.path)) ?? [] {
                 let binary = lib.appendingPathComponent("\(python)/site-packages/noida_db/noida-db")
@@ -97,4 +110,10 @@ final class NoidaBroker {
             }
         }
     }
+}
+
+/// noida-db is required but cannot be used.
+struct NoidaUnavailable: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }

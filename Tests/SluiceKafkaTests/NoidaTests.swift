@@ -11,7 +11,9 @@ final class NoidaTests: XCTestCase {
         let topics = [
             NewTopic(name: "noida-in", partitions: 3, replicationFactor: 1, configs: ["retention.ms": "-1"]),
             NewTopic(name: "noida-out", partitions: 1, replicationFactor: 1, configs: ["retention.ms": "-1"]),
-            NewTopic(name: "noida-changelog", partitions: 3, replicationFactor: 1, configs: ["cleanup.policy": "compact", "retention.ms": "-1"]),
+            NewTopic(
+                name: "noida-changelog", partitions: 3, replicationFactor: 1,
+                configs: ["cleanup.policy": "compact", "retention.ms": "-1"]),
         ]
         try admin.createTopics(topics, timeoutMs: 10_000)
         try admin.createTopics(topics, timeoutMs: 10_000)  // already there: not an error
@@ -31,18 +33,27 @@ final class NoidaTests: XCTestCase {
         try consumer.subscribe(topics: ["noida-in"])
         let (received, errors) = KafkaTestSupport.consume(consumer, count: 60)
         XCTAssertEqual(errors, [])
-        let strip: (Record) -> Record = { var record = $0; record.offset = 0; return record }
+        let strip: (Record) -> Record = {
+            var record = $0
+            record.offset = 0
+            return record
+        }
         let order: (Record, Record) -> Bool = { ($0.partition, $0.timestamp) < ($1.partition, $1.timestamp) }
         XCTAssertEqual(received.map(strip).sorted(by: order), sent.sorted(by: order))
 
         // Consume-transform-produce: outputs and input offsets commit together.
         let transactional = try KafkaProducer(
-            config: KafkaTestSupport.producerConfig(broker.bootstrapServers).merging(["transactional.id": "noida-txn"]), logHandler: { _ in })
+            config: KafkaTestSupport.producerConfig(broker.bootstrapServers).merging(["transactional.id": "noida-txn"]),
+            logHandler: { _ in })
         try transactional.initTransactions(timeoutMs: 10_000)
         try transactional.beginTransaction()
-        for record in received.prefix(10) { try transactional.produce(topic: "noida-out", key: record.key, value: record.value) }
+        for record in received.prefix(10) {
+            try transactional.produce(topic: "noida-out", key: record.key, value: record.value)
+        }
         var next: [TopicPartition: Int64] = [:]
-        for record in received.prefix(10) { next[TopicPartition(topic: record.topic, partition: record.partition)] = record.offset + 1 }
+        for record in received.prefix(10) {
+            next[TopicPartition(topic: record.topic, partition: record.partition)] = record.offset + 1
+        }
         let offsets = next.map { TopicPartitionOffset($0.key, offset: $0.value) }
         try transactional.sendOffsetsToTransaction(offsets, metadata: try consumer.groupMetadata(), timeoutMs: 10_000)
         try transactional.commitTransaction(timeoutMs: 10_000)
@@ -57,7 +68,8 @@ final class NoidaTests: XCTestCase {
         try transactional.beginTransaction()
         try transactional.produce(topic: "noida-out", value: Array("zombie".utf8))
         let successor = try KafkaProducer(
-            config: KafkaTestSupport.producerConfig(broker.bootstrapServers).merging(["transactional.id": "noida-txn"]), logHandler: { _ in })
+            config: KafkaTestSupport.producerConfig(broker.bootstrapServers).merging(["transactional.id": "noida-txn"]),
+            logHandler: { _ in })
         try successor.initTransactions(timeoutMs: 10_000)
         XCTAssertThrowsError(try transactional.commitTransaction(timeoutMs: 10_000)) { error in
             let error = error as? KafkaError
@@ -66,8 +78,9 @@ final class NoidaTests: XCTestCase {
         }
 
         // A read_committed reader sees the 10 committed outputs only.
-        let reader = try KafkaConsumer(config: KafkaTestSupport.consumerConfig(broker.bootstrapServers, group: "noida-reader")
-            .merging(["isolation.level": "read_committed"]))
+        let reader = try KafkaConsumer(
+            config: KafkaTestSupport.consumerConfig(broker.bootstrapServers, group: "noida-reader")
+                .merging(["isolation.level": "read_committed"]))
         try reader.assign([TopicPartitionOffset(topic: "noida-out", partition: 0, offset: KafkaOffset.beginning)])
         let (outputs, _) = KafkaTestSupport.consume(reader, count: 11, timeout: 3)
         XCTAssertEqual(outputs.count, 10)

@@ -27,7 +27,8 @@ final class TransactionTests: XCTestCase {
 
         try producer.beginTransaction()
         let committedIDs = try (0..<5).map { try producer.produce(topic: "txn-out", value: [UInt8($0)]) }
-        let consumer = try KafkaConsumer(config: KafkaTestSupport.consumerConfig(cluster.bootstrapServers, group: "txn-group"))
+        let consumer = try KafkaConsumer(
+            config: KafkaTestSupport.consumerConfig(cluster.bootstrapServers, group: "txn-group"))
         try producer.sendOffsetsToTransaction(
             [TopicPartitionOffset(topic: "txn-in", partition: 0, offset: 0)], metadata: try consumer.groupMetadata(),
             timeoutMs: 10_000)
@@ -55,7 +56,8 @@ final class TransactionTests: XCTestCase {
         try producer.initTransactions(timeoutMs: 10_000)
 
         // A refused partition makes the transaction abortable, not the producer unusable.
-        cluster.pushRequestErrors(apiKey: KafkaAPIKey.addPartitionsToTxn, errors: [KafkaError.Code.topicAuthorizationFailed])
+        cluster.pushRequestErrors(
+            apiKey: KafkaAPIKey.addPartitionsToTxn, errors: [KafkaError.Code.topicAuthorizationFailed])
         try producer.beginTransaction()
         try producer.produce(topic: "txn-errors", value: [1])
         XCTAssertThrowsError(try producer.commitTransaction(timeoutMs: 10_000)) { error in

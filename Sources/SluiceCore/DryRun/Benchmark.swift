@@ -1,32 +1,20 @@
-import Foundation
 import SluiceSupport
 
 /// Measures dry-run engine throughput on generated tutorial traffic, against the cost of just
-/// parsing the same JSON in the same run (the baseline), and the memory an open window costs.
+/// parsing the same JSON in the same run (the baseline), and the memory state costs
+/// (BenchmarkMemory.swift).
 public enum Benchmark {
     /// `count` tutorial records `{id, timestamp, value, category}` as raw bytes, about ten per
     /// second of event time, keyed by category, with a few out of order. Deterministic.
     public static func tutorialRecords(count: Int, topic: String = "input-topic", categories: Int = 5) -> [Record] {
-        var random = SplitMix(seed: 20_250_116)
-        var records: [Record] = []
-        records.reserveCapacity(count)
-        let names = (0..<max(1, categories)).map { $0 < 26 ? String(UnicodeScalar(UInt8(65 + $0))) : "C\($0)" }
-        var second: Int64 = 1_736_990_000
-        for index in 0..<count {
-            if random.next() % 10 == 0 { second += 1 }
-            let eventTime = random.next() % 20 == 0 ? second - Int64(random.next() % 5) : second
-            let category = names[Int(random.next() % UInt64(names.count))]
-            let text = #"{"id":\#(index + 1),"timestamp":\#(eventTime),"value":\#(random.next() % 100 + 1),"category":"\#(category)"}"#
-            records.append(Record(
-                topic: topic, partition: Int32(index % 3), offset: Int64(index / 3), timestamp: eventTime * 1000,
-                key: Array(category.utf8), value: Array(text.utf8)))
-        }
-        return records
+        var generator = TutorialGenerator(topic: topic, categories: categories)
+        return generator.next(count)
     }
 
     /// Throughput of one pass through the engine, outputs counted and discarded.
     public struct Run: Sendable {
         public var records: Int
+        /// Time spent in the engine (or parsing, for the baseline), generating input excluded.
         public var seconds: Double
         public var outputs: Int
         public var outputBytes: Int
@@ -36,18 +24,66 @@ public enum Benchmark {
     /// Dry-runs `records` through `plan` (end of input included).
     public static func run(_ plan: EnginePlan, records: [Record]) -> Run {
         let engine = Engine(plan: plan)
-        var outputs = 0, bytes = 0
+        var run = Run(records: 0, seconds: 0, outputs: 0, outputBytes: 0)
+        feed(engine, records, into: &run)
         let clock = ContinuousClock()
         let start = clock.now
-        for (index, record) in records.enumerated() {
-            engine.process(record)
-            if index & 1023 == 1023 {
-                engine.drainOutputs { outputs += 1; bytes += ($0.record.value?.count ?? 0) + ($0.record.key?.count ?? 0) }
+        engine.finish()
+        drain(engine, into: &run)
+        run.seconds += seconds(clock.now - start)
+        return run
+    }
+
+    /// Dry-runs `count` generated tutorial records through `plan`, generating them `chunk` at a
+    /// time so that any number fits in memory (only engine time is counted); `checkpoint` is
+    /// called after every `every` records (and at the end) with the number processed so far.
+    public static func run(
+        _ plan: EnginePlan, generating count: Int, chunk: Int = 65_536, every: Int = 1_000_000,
+        checkpoint: (Int) -> Void = { _ in }
+    ) -> Run {
+        let engine = Engine(plan: plan)
+        var generator = TutorialGenerator(topic: plan.source.topics.first ?? "input-topic")
+        var run = Run(records: 0, seconds: 0, outputs: 0, outputBytes: 0)
+        var nextCheckpoint = every
+        while run.records < count {
+            let records = generator.next(min(chunk, count - run.records, max(1, nextCheckpoint - run.records)))
+            feed(engine, records, into: &run)
+            if run.records >= nextCheckpoint {
+                checkpoint(run.records)
+                nextCheckpoint += every
             }
         }
+        let clock = ContinuousClock()
+        let start = clock.now
         engine.finish()
-        engine.drainOutputs { outputs += 1; bytes += ($0.record.value?.count ?? 0) + ($0.record.key?.count ?? 0) }
-        return Run(records: records.count, seconds: seconds(clock.now - start), outputs: outputs, outputBytes: bytes)
+        drain(engine, into: &run)
+        run.seconds += seconds(clock.now - start)
+        if count % every != 0 { checkpoint(run.records) }
+        return run
+    }
+
+    /// Feeds records as a source hands over what it reads: each moved in and freed after
+    /// processing (copied out of `records` beforehand, outside the timing).
+    private static func feed(_ engine: Engine, _ records: [Record], into run: inout Run) {
+        let batch = UnsafeMutablePointer<Record>.allocate(capacity: max(1, records.count))
+        _ = UnsafeMutableBufferPointer(start: batch, count: records.count).initialize(from: records)
+        defer { batch.deallocate() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0..<records.count {
+            engine.process((batch + index).move())
+            if index & 1023 == 1023 { drain(engine, into: &run) }
+        }
+        drain(engine, into: &run)
+        run.seconds += seconds(clock.now - start)
+        run.records += records.count
+    }
+
+    private static func drain(_ engine: Engine, into run: inout Run) {
+        engine.drainOutputs { output in
+            run.outputs += 1
+            run.outputBytes += (output.record.value?.count ?? 0) + (output.record.key?.count ?? 0)
+        }
     }
 
     /// Throughput of only parsing each record's JSON value: the in-run baseline.
@@ -61,47 +97,58 @@ public enum Benchmark {
         return Run(records: records.count, seconds: seconds(clock.now - start), outputs: fields, outputBytes: 0)
     }
 
-    /// Resident bytes per open window and key: `windows` keys fed into one window of `plan`
-    /// (never closed), resident memory measured before and after. The engine is handed to
-    /// `keepAlive`, so that the next measurement cannot reuse its memory; measure before other
-    /// work for the same reason. Nil where /proc is missing.
-    public static func bytesPerOpenWindow(
-        _ plan: EnginePlan, windows: Int = 200_000, keepAlive: inout [Engine]
-    ) -> (bytes: Double, open: Int)? {
-        let records = (0..<windows).map { index in
-            Record(
-                topic: plan.source.topics.first ?? "input-topic", timestamp: 1_736_990_000_000,
-                value: Array(#"{"id":\#(index),"timestamp":1736990000,"value":\#(index % 100 + 1),"category":"key-\#(index)"}"#.utf8))
+    /// The baseline on `count` generated records, generated a chunk at a time (not timed).
+    public static func parseBaseline(generating count: Int, chunk: Int = 65_536) -> Run {
+        var generator = TutorialGenerator()
+        var total = Run(records: 0, seconds: 0, outputs: 0, outputBytes: 0)
+        while total.records < count {
+            let part = parseBaseline(generator.next(min(chunk, count - total.records)))
+            total.records += part.records
+            total.seconds += part.seconds
+            total.outputs += part.outputs
         }
-        let engine = Engine(plan: plan)
-        guard let before = residentBytes() else { return nil }
-        for chunk in stride(from: 0, to: records.count, by: 256) {
-            engine.process(records[chunk..<min(chunk + 256, records.count)])
-            engine.drainOutputs { _ in }  // small batches: outputs must not count as state
-        }
-        guard let after = residentBytes(), engine.openStateCount > 0 else { return nil }
-        keepAlive.append(engine)
-        return (Double(after - before) / Double(engine.openStateCount), engine.openStateCount)
+        return total
     }
 
-    /// The process's resident set size, from /proc/self/statm.
-    public static func residentBytes() -> Int? {
-        guard let data = FileManager.default.contents(atPath: "/proc/self/statm"),
-            let text = String(data: data, encoding: .utf8)
-        else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
+    static func seconds(_ duration: Duration) -> Double {
         let parts = duration.components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
 
+/// Generates the tutorial records of `Benchmark.tutorialRecords`, a batch at a time.
+public struct TutorialGenerator: Sendable {
+    private var random = SplitMix(seed: 20_250_116)
+    private var second: Int64 = 1_736_990_000
+    private var index = 0
+    private let topic: String
+    private let names: [String]
+
+    public init(topic: String = "input-topic", categories: Int = 5) {
+        self.topic = topic
+        names = (0..<max(1, categories)).map { $0 < 26 ? String(UnicodeScalar(UInt8(65 + $0))) : "C\($0)" }
+    }
+
+    /// The next `count` records.
+    public mutating func next(_ count: Int) -> [Record] {
+        var records: [Record] = []
+        records.reserveCapacity(count)
+        for _ in 0..<count {
+            if random.next() % 10 == 0 { second += 1 }
+            let eventTime = random.next() % 20 == 0 ? second - Int64(random.next() % 5) : second
+            let category = names[Int(random.next() % UInt64(names.count))]
+            let text = #"{"id":\#(index + 1),"timestamp":\#(eventTime),"value":\#(random.next() % 100 + 1),"category":"\#(category)"}"#
+            records.append(Record(
+                topic: topic, partition: Int32(index % 3), offset: Int64(index / 3), timestamp: eventTime * 1000,
+                key: Array(category.utf8), value: Array(text.utf8)))
+            index += 1
+        }
+        return records
+    }
+}
+
 /// A small deterministic pseudo-random generator (SplitMix64), so generated data is the same on every run.
-struct SplitMix {
+struct SplitMix: Sendable {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

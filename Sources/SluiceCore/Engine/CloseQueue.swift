@@ -48,6 +48,9 @@ struct CloseQueue: Sendable {
 
     mutating func removeAll() { heap.removeAll() }
 
+    /// Bytes of the heap's buffer.
+    var byteCount: Int { 32 + heap.capacity * MemoryLayout<Entry>.stride }
+
     private static func less(_ a: Entry, _ b: Entry) -> Bool {
         if a.end != b.end { return a.end < b.end }
         let c = ValueOrder.compare(a.key, b.key)

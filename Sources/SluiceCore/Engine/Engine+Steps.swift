@@ -31,6 +31,12 @@ extension Engine {
                     } catch {
                         return fail(.expression, "\(set.name): \(error.message)", at: set.location, working)
                     }
+                    // Setting a field the record has replaces it in place: that needs the whole value.
+                    if working.originalFields >= 0, let partialDecoder, let bytes = currentRecord?.pointee.value,
+                        partialDecoder.hasField(set.name, in: bytes)
+                    {
+                        materialize(&working)
+                    }
                     guard case .object(var object) = working.context.value else {
                         return fail(
                             .expression, "map needs an object value, got \(working.context.value.typeName)",
@@ -46,8 +52,11 @@ extension Engine {
                         .expression, "select needs an object value, got \(working.context.value.typeName)",
                         at: stepLocation(index), working)
                 }
+                // Built from the selected fields only, which a partial value has: whole now.
                 working.context.value = .object(FieldEdit.select(paths, from: object))
+                working.originalFields = -1
             case .drop(let paths):
+                materialize(&working)
                 if case .object(var object) = working.context.value {
                     working.context.value = .null
                     for path in paths { FieldEdit.remove(path, from: &object) }
@@ -79,7 +88,7 @@ extension Engine {
         }
         let record = Record(
             topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
-            headers: working.derived ? [] : working.context.headers, value: encode(working.context.value))
+            headers: working.derived ? [] : working.context.headers, value: encodeValue(of: working))
         emit(record)
     }
 
@@ -91,7 +100,7 @@ extension Engine {
         return bytes
     }
 
-    func emit(_ record: Record) {
+    func emit(_ record: consuming Record) {
         countOutput(to: record.topic)
         outputs.append(EngineOutput(record: record, cause: currentCause))
     }
@@ -109,6 +118,24 @@ extension Engine {
     }
 
     private func aggregate(_ runtime: AggregateRuntime, _ working: inout Working, step: Int) {
+        // Key and aggregate arguments straight from the decoded fields, when they are plain fields.
+        if working.decoded, !working.derived, let direct = runtime.direct, let decoder = partialDecoder,
+            let key = decoder.slot(direct.keySlot)
+        {
+            let outcome = decoder.withValues(at: direct.argumentSlots) { arguments in
+                Result { () throws(EvaluationError) -> AggregateState? in
+                    try runtime.add(key: key) { (table, row) throws(EvaluationError) in
+                        try table.update(row: row, arguments: arguments)
+                    }
+                }
+            }
+            switch outcome {
+            case .success(let state)?: return aggregated(state, key: key, runtime, working, step: step)
+            case .failure(let error)?: return fail(.expression, error.message, at: runtime.plan.location, working)
+            case nil: break
+            }
+        }
+        if working.originalFields == -2 { materialize(&working) }
         let key: Value
         do {
             key = try runtime.plan.key.expression.evaluate(working.context)
@@ -117,10 +144,16 @@ extension Engine {
         }
         let state: AggregateState?
         do {
-            state = try runtime.add(key: key, context: working.context)
+            let context = working.context
+            state = try runtime.add(key: key) { (table, row) throws(EvaluationError) in try table.update(row: row, with: context) }
         } catch {
             return fail(.expression, error.message, at: runtime.plan.location, working)
         }
+        aggregated(state, key: key, runtime, working, step: step)
+    }
+
+    /// Sends an aggregate result (every N-th record of a key) down the pipeline.
+    private func aggregated(_ state: AggregateState?, key: Value, _ runtime: AggregateRuntime, _ working: Working, step: Int) {
         guard let state else { return }
         let fields: JSONObject
         do {
@@ -139,10 +172,19 @@ extension Engine {
     /// A result record (aggregate or window) carrying `value` with key `key`.
     func derived(value: Value, key: Value, timestamp: Int64, eventTime: Int64) -> Working {
         let keyBytes = KeyCoding.bytes(key)
+        // What `key()` gives: the key bytes as text (a string key is that text already).
+        let keyText: Value
+        if !needsKeyText {
+            keyText = .null
+        } else if case .string = key {
+            keyText = key
+        } else {
+            keyText = KeyCoding.value(keyBytes)
+        }
         let context = EvaluationContext(
-            value: value, key: KeyCoding.value(keyBytes), timestamp: timestamp,
-            now: options.clock == .wallClock ? wallTime : timestamp, topic: current?.topic ?? "",
-            partition: current?.partition ?? -1, offset: current?.offset ?? -1, headers: [])
+            value: value, key: keyText, timestamp: timestamp,
+            now: options.clock == .wallClock ? wallTime : timestamp, topic: currentRecord?.pointee.topic ?? "",
+            partition: currentRecord?.pointee.partition ?? -1, offset: currentRecord?.pointee.offset ?? -1, headers: [])
         return Working(context: context, keyBytes: keyBytes, eventTime: eventTime, derived: true)
     }
 

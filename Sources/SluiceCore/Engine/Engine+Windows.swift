@@ -4,23 +4,37 @@ import SluiceSupport
 extension Engine {
     /// Adds a record to its windows; with `emit: update` emits every window it changed.
     func window(_ runtime: WindowRuntime, _ working: inout Working, step: Int) {
-        let plan = runtime.plan
+        // Key and aggregate arguments straight from the decoded fields, when they are plain fields.
+        // (Plans are reached through `runtime` rather than copied: copying one costs dozens of retains.)
+        if working.decoded, !working.derived, let direct = runtime.direct, let decoder = partialDecoder,
+            case .time(let store) = runtime.store, let key = decoder.slot(direct.keySlot)
+        {
+            let done: Void? = decoder.withValues(at: direct.argumentSlots) { arguments in
+                add(to: store, runtime, &working, step: step, key: key) { (table, row) throws(EvaluationError) in
+                    try table.update(row: row, arguments: arguments)
+                } single: { () throws(EvaluationError) in
+                    try store.program.single(arguments: arguments)
+                }
+            }
+            if done != nil { return }
+        }
+        if working.originalFields == -2 { materialize(&working) }
         let key: Value
         do {
-            key = try plan.key.expression.evaluate(working.context)
+            key = try runtime.plan.key.expression.evaluate(working.context)
         } catch {
-            return fail(.expression, "key: \(error.message)", at: plan.key.location, working)
+            return fail(.expression, "key: \(error.message)", at: runtime.plan.key.location, working)
         }
-        let streamTime: Int64
-        if runtime.hasOwnClock {
-            if runtime.ownStreamTime.map({ working.eventTime > $0 }) ?? true {
-                runtime.ownStreamTime = working.eventTime
-                close(runtime, step: step, streamTime: working.eventTime)
+        if case .time(let store) = runtime.store {
+            let context = working.context
+            return add(to: store, runtime, &working, step: step, key: key) { (table, row) throws(EvaluationError) in
+                try table.update(row: row, with: context)
+            } single: { () throws(EvaluationError) in
+                try store.program.single(context)
             }
-            streamTime = runtime.ownStreamTime ?? Int64.min
-        } else {
-            streamTime = clock.streamTime ?? Int64.min
         }
+        let plan = runtime.plan
+        let streamTime = windowStreamTime(runtime, working, step: step)
         let collect = plan.emit == .update
         var changed: [WindowResult] = []
         openedScratch.removeAll(keepingCapacity: true)
@@ -28,10 +42,8 @@ extension Engine {
         let accepted: Bool
         do {
             switch runtime.store {
-            case .time(let store):
-                accepted = try store.add(
-                    key: key, eventTime: working.eventTime, streamTime: streamTime, context: working.context,
-                    program: plan.program, changed: &changed, opened: &openedScratch, collectChanges: collect)
+            case .time:
+                return
             case .session(let store):
                 accepted = try store.add(
                     key: key, eventTime: working.eventTime, streamTime: streamTime, context: working.context,
@@ -44,6 +56,42 @@ extension Engine {
             }
         } catch {
             return fail(.expression, error.message, at: plan.location, working)
+        }
+        guard accepted else { return late(working, runtime: runtime, step: step, streamTime: streamTime) }
+        if options.trace { traceAdded(step: step, key: key, eventTime: working.eventTime) }
+        for result in changed { emitWindow(result, runtime: runtime, step: step) }
+    }
+
+    /// The stream time a window step judges lateness and closing by; a step with its own clock
+    /// first closes what the record's event time closes.
+    private func windowStreamTime(_ runtime: WindowRuntime, _ working: Working, step: Int) -> Int64 {
+        guard runtime.hasOwnClock else { return clock.streamTime ?? Int64.min }
+        if runtime.ownStreamTime.map({ working.eventTime > $0 }) ?? true {
+            runtime.ownStreamTime = working.eventTime
+            close(runtime, step: step, streamTime: working.eventTime)
+        }
+        return runtime.ownStreamTime ?? Int64.min
+    }
+
+    /// Adds a record to a tumbling or hopping window store: `update` folds it into a row,
+    /// `single` gives its state alone (hopping).
+    private func add(
+        to store: TimeWindowStore, _ runtime: WindowRuntime, _ working: inout Working, step: Int, key: Value,
+        update: (AggregateTable, Int) throws(EvaluationError) -> Void,
+        single: () throws(EvaluationError) -> AggregateState
+    ) {
+        let streamTime = windowStreamTime(runtime, working, step: step)
+        let collect = runtime.plan.emit == .update
+        var changed: [WindowResult] = []
+        openedScratch.removeAll(keepingCapacity: true)
+        mergedScratch.removeAll(keepingCapacity: true)
+        let accepted: Bool
+        do {
+            accepted = try store.add(
+                key: key, eventTime: working.eventTime, streamTime: streamTime, update: update, single: single,
+                changed: &changed, opened: &openedScratch, collectChanges: collect)
+        } catch {
+            return fail(.expression, error.message, at: runtime.plan.location, working)
         }
         guard accepted else { return late(working, runtime: runtime, step: step, streamTime: streamTime) }
         if options.trace { traceAdded(step: step, key: key, eventTime: working.eventTime) }

@@ -21,40 +21,56 @@ public final class Engine {
         for (index, topic) in outputTopics.enumerated() { stats.recordsOut[topic, default: 0] += outputCounts[index] }
         return stats
     }
-    var counts = EngineStats()
+    // The per-record state below skips dynamic exclusivity checks (about 50 instructions per
+    // access, several per record): an engine is used by one task at a time, and no access to
+    // these properties begins while a mutation of the same property is under way, since the
+    // mutations (counters, appends, `clock.observe`) never call back into the engine.
+    @exclusivity(unchecked) var counts = EngineStats()
     /// Records out per topic, kept apart from `counts` so counting an output is an array bump.
-    var outputTopics: [String] = []
-    var outputCounts: [Int] = []
+    @exclusivity(unchecked) var outputTopics: [String] = []
+    @exclusivity(unchecked) var outputCounts: [Int] = []
     /// How many input records were fed; the next record's sequence number.
-    public private(set) var inputCount: Int64 = 0
+    @exclusivity(unchecked) public private(set) var inputCount: Int64 = 0
 
-    var runtimes: [StepRuntime]
-    var clock: StreamClock
+    let runtimes: [StepRuntime]
+    @exclusivity(unchecked) var clock: StreamClock
     let eventTimeReader: EventTimeReader
     /// Whether any expression may call `key()`, so the key is decoded to text only when needed.
     let needsKeyText: Bool
-    var outputs: [EngineOutput] = []
+    /// Decodes only the fields the plan reads; nil when the plan needs whole values.
+    let partialDecoder: PartialDecoder?
+    let outputs = OutputBuffer()
     var traceEvents: [TraceEvent] = []
-    /// The input being processed (nil during tick/finish), for dead-letter and late records.
-    var current: Record?
-    var currentCause: Int64 = -1
-    var wallTime: Int64 = 0
+    /// The input being processed (nil during tick/finish), for dead-letter and late records:
+    /// the caller's record, borrowed for the duration of `process`.
+    @exclusivity(unchecked) var currentRecord: UnsafePointer<Record>?
+    /// A copy of the input being processed.
+    var current: Record? { currentRecord?.pointee }
+    @exclusivity(unchecked) var currentCause: Int64 = -1
+    @exclusivity(unchecked) var wallTime: Int64 = 0
     /// Scratch arrays reused across records.
-    var openedScratch: [WindowBounds] = []
-    var mergedScratch: [WindowBounds] = []
+    @exclusivity(unchecked) var openedScratch: [WindowBounds] = []
+    @exclusivity(unchecked) var mergedScratch: [WindowBounds] = []
 
     public init(plan: EnginePlan, options: EngineOptions = EngineOptions()) {
         self.plan = plan
         self.options = options
+        let decoder = options.partialDecoding ? PartialDecoder(plan: plan) : nil
+        partialDecoder = decoder
         var stateful = false
-        runtimes = plan.steps.map { step in
+        runtimes = plan.steps.enumerated().map { index, step in
             defer { if case .aggregate = step { stateful = true } else if case .window = step { stateful = true } }
-            return StepRuntime(step, afterStatefulStep: stateful)
+            let direct = decoder?.direct.flatMap { $0.step == index ? $0.inputs : nil }
+            return StepRuntime(step, afterStatefulStep: stateful, direct: direct)
         }
         clock = StreamClock(idleTimeoutMs: plan.source.idleTimeoutMs, wallClock: options.clock == .wallClock)
         eventTimeReader = EventTimeReader(eventTime: plan.source.eventTime)
         needsKeyText = plan.expressionSources.contains { $0.contains("key(") }
     }
+
+    /// Whether this engine decodes only the record fields the pipeline reads (see
+    /// `EngineOptions.partialDecoding`; some pipelines need whole values).
+    public var decodesPartially: Bool { partialDecoder != nil }
 
     /// The current stream time (nil before the first event time; Int64.max after `finish`).
     public var streamTime: Int64? { clock.streamTime }
@@ -65,42 +81,86 @@ public final class Engine {
         let cause = inputCount
         inputCount &+= 1
         counts.recordsIn += 1
-        current = record
         currentCause = cause
-        defer { current = nil }
-
-        let value: Value
-        switch plan.source.format {
-        case .json:
-            guard let bytes = record.value else {
-                return fail(.decode, "the record has no value (a tombstone), expected json", at: plan.source.location, nil)
-            }
-            do {
-                value = try JSON.parse(bytes)
-            } catch {
-                return fail(.decode, "the value is not valid json: \(error.message)", at: plan.source.location, nil)
-            }
-        case .string:
-            value = record.value.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
+        // Borrowed for the call rather than copied: copying a record costs several retains.
+        withUnsafePointer(to: record) { pointer in
+            currentRecord = pointer
+            defer { currentRecord = nil }
+            process(pointer, wallTime: wallTime)
         }
-        if let schema = plan.source.schema, let problem = schema.violation(in: value) {
-            return fail(.schema, "the value does not match the schema: \(problem)", at: plan.source.location, nil)
+    }
+
+    private func process(_ input: UnsafePointer<Record>, wallTime: Int64) {
+        // Fields are read through the pointer one at a time, so the record is never copied whole.
+        let bytes = input.pointee.value
+        var value = Value.null
+        var originalFields = -1
+        var canonical = false
+        var scannedTime: Int64?
+        var fields: [(key: String, value: Value)] = []
+        var decoded = false
+        if let partialDecoder, let bytes, partialDecoder.decode(bytes, into: &fields, eventTime: &scannedTime) {
+            // Valid, schema checked, and only the fields the plan reads decoded.
+            decoded = true
+            canonical = partialDecoder.scan.isCanonical
+            if partialDecoder.buildsObject {
+                originalFields = fields.count
+                value = .object(JSONObject(fields))
+                fields = []
+            } else {
+                originalFields = -2
+            }
+        } else {
+            switch plan.source.format {
+            case .json:
+                guard let bytes else {
+                    return fail(.decode, "the record has no value (a tombstone), expected json", at: plan.source.location, nil)
+                }
+                do {
+                    value = try JSON.parse(bytes)
+                } catch {
+                    return fail(.decode, "the value is not valid json: \(error.message)", at: plan.source.location, nil)
+                }
+            case .string:
+                value = bytes.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
+            }
+            if let schema = plan.source.schema, let problem = schema.violation(in: value) {
+                return fail(.schema, "the value does not match the schema: \(problem)", at: plan.source.location, nil)
+            }
         }
         let eventTime: Int64
-        switch eventTimeReader.read(value: value, timestamp: record.timestamp) {
-        case .success(let time): eventTime = time
-        case .failure(let error): return fail(.eventTime, error.message, at: plan.source.eventTimeLocation, nil)
+        if let scannedTime {
+            eventTime = scannedTime
+        } else {
+            if originalFields == -2, let bytes, let whole = try? JSON.parse(bytes) {
+                // No partial object was built: read the time (or the exact error) from the whole value.
+                value = whole
+                originalFields = -1
+            }
+            switch eventTimeReader.read(value: value, timestamp: input.pointee.timestamp) {
+            case .success(let time): eventTime = time
+            case .failure(let error): return fail(.eventTime, error.message, at: plan.source.eventTimeLocation, nil)
+            }
         }
-        if clock.observe(topic: record.topic, partition: record.partition, eventTime: eventTime, wallTime: wallTime) {
+        let topic = input.pointee.topic, partition = input.pointee.partition, timestamp = input.pointee.timestamp
+        if clock.observe(topic: topic, partition: partition, eventTime: eventTime, wallTime: wallTime) {
             streamTimeAdvanced()
         }
+        let key = input.pointee.key
         var working = Working(
             context: EvaluationContext(
-                value: value, key: needsKeyText ? KeyCoding.value(record.key) : .null, timestamp: record.timestamp,
-                now: options.clock == .wallClock ? wallTime : record.timestamp, topic: record.topic,
-                partition: record.partition, offset: record.offset, headers: record.headers),
-            keyBytes: record.key, eventTime: eventTime, derived: false)
+                value: consume value, key: needsKeyText ? KeyCoding.value(key) : .null, timestamp: timestamp,
+                now: options.clock == .wallClock ? wallTime : timestamp, topic: topic,
+                partition: partition, offset: input.pointee.offset, headers: input.pointee.headers),
+            keyBytes: key, eventTime: eventTime, derived: false, originalFields: originalFields,
+            canonical: canonical, decoded: decoded)
         run(&working, from: 0)
+        // The partial value's fields array serves the next record too.
+        if working.originalFields >= 0, case .object(var object) = working.context.value {
+            working.context.value = .null
+            swap(&fields, &object.fields)
+            partialDecoder?.recycle(&fields)
+        }
     }
 
     /// Feeds records in order.
@@ -140,14 +200,12 @@ public final class Engine {
 
     /// The records produced since the last call, in emission order.
     public func takeOutputs() -> [EngineOutput] {
-        defer { outputs.removeAll(keepingCapacity: true) }
-        return outputs
+        outputs.takeAll()
     }
 
     /// Drains produced records into `body` without building an array.
     public func drainOutputs(_ body: (EngineOutput) -> Void) {
-        for output in outputs { body(output) }
-        outputs.removeAll(keepingCapacity: true)
+        outputs.drain(body)
     }
 
     /// Trace events since the last call (only with `options.trace`).
@@ -161,7 +219,19 @@ public final class Engine {
         runtimes.reduce(0) { total, runtime in
             switch runtime {
             case .window(let w): total + w.openWindowCount
-            case .aggregate(let a): total + a.entries.count
+            case .aggregate(let a): total + a.keys.count
+            default: total
+            }
+        }
+    }
+
+    /// Bytes of aggregate and window state, counted from the sizes and capacities of the
+    /// structures that hold it (not measured: allocator overhead is not included).
+    public var stateBytes: Int {
+        runtimes.reduce(0) { total, runtime in
+            switch runtime {
+            case .window(let w): total + w.stateBytes
+            case .aggregate(let a): total + a.stateBytes
             default: total
             }
         }
@@ -190,6 +260,15 @@ struct Working {
     var eventTime: Int64
     /// True for aggregate and window results (no single original input record).
     var derived: Bool
+    /// With a partial value (see `PartialDecoder`): how many of its fields come from the record,
+    /// the rest having been added by maps. -1: the value is whole. -2: no value was built (only
+    /// a step with direct inputs reads the record; `materialize` decodes it when needed).
+    var originalFields = -1
+    /// With a partial value: whether the record's bytes are canonical JSON, so outputs can splice.
+    var canonical = false
+    /// Whether the partial decoder decoded this record: its values of the fields the plan reads
+    /// are there (`PartialDecoder.slot`), for steps with direct inputs.
+    var decoded = false
 }
 
 extension EnginePlan {

@@ -81,8 +81,8 @@ extension Engine {
         for (step, runtime) in runtimes.enumerated() {
             switch runtime {
             case .aggregate(let aggregate):
-                for (key, entry) in aggregate.entries where include(key) {
-                    entries.append(StateEntry(step: step, kind: .aggregate, key: key, count: entry.count, state: entry.state))
+                for entry in aggregate.entries where include(entry.key) {
+                    entries.append(StateEntry(step: step, kind: .aggregate, key: entry.key, count: entry.count, state: entry.state))
                 }
             case .window(let window):
                 let results: [WindowResult]
@@ -125,7 +125,7 @@ extension Engine {
             }
             switch (runtimes[entry.step], entry.kind, entry.window) {
             case (.aggregate(let aggregate), .aggregate, _):
-                aggregate.entries[entry.key] = AggregateRuntime.Entry(count: entry.count, state: entry.state)
+                aggregate.restore(key: entry.key, count: entry.count, state: entry.state)
             case (.window(let window), .window, let bounds?):
                 let result = WindowResult(key: entry.key, bounds: bounds, state: entry.state)
                 switch window.store {

@@ -14,10 +14,14 @@ public struct EngineOptions: Sendable {
     public var clock: Clock
     /// Collect `TraceEvent`s (window opened/closed, late records, error records).
     public var trace: Bool
+    /// Decode only the record fields the pipeline reads when it can (the output is the same
+    /// either way); false decodes every value in full, for comparisons and debugging.
+    public var partialDecoding: Bool
 
-    public init(clock: Clock = .eventTime, trace: Bool = false) {
+    public init(clock: Clock = .eventTime, trace: Bool = false, partialDecoding: Bool = true) {
         self.clock = clock
         self.trace = trace
+        self.partialDecoding = partialDecoding
     }
 }
 

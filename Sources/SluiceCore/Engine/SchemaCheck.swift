@@ -8,9 +8,12 @@ import SluiceSupport
 /// `description`, ...) are ignored.
 public struct SchemaCheck: Sendable {
     private let root: Node
+    /// The checks by top-level field, for scanned records; nil when the schema needs the whole value.
+    let fieldRules: SchemaFieldRules?
 
     public init(schema: Value) throws(SchemaError) {
         root = try Node(schema, path: "")
+        fieldRules = root.fieldRules
     }
 
     /// Nil when `value` conforms, else what is wrong (`field 'value' is string, expected integer`).
@@ -140,6 +143,31 @@ public struct SchemaCheck: Sendable {
             return nil
         }
 
+        /// This node as the root of `SchemaFieldRules`: possible without `enum`/`const` at the
+        /// root and with ASCII field names (compared as bytes there, exactly as Swift strings are).
+        var fieldRules: SchemaFieldRules? {
+            guard allowed == nil else { return nil }
+            guard (properties.map(\.name) + required).allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) else { return nil }
+            var rules = SchemaFieldRules(
+                acceptsObjects: types.map { $0.bits & TypeSet.object != 0 } ?? true, required: [], properties: [],
+                additional: additional.map { $0.map(\.fieldCheck) })
+            for name in required where !rules.required.contains(name) { rules.required.append(name) }
+            // The first declaration of a name wins, as in `check`.
+            for (name, node) in properties where !rules.properties.contains(where: { $0.name == name }) {
+                rules.properties.append((name, node.fieldCheck))
+            }
+            return rules
+        }
+
+        /// How to check a field value against this node.
+        var fieldCheck: SchemaFieldRules.Check {
+            var typeOnly = properties.isEmpty && required.isEmpty && allowed == nil && items == nil
+            if case .some = additional { typeOnly = false }
+            let types: UInt8 = self.types?.bits ?? TypeSet.any
+            if typeOnly { return SchemaFieldRules.Check(types: types, deep: nil) }
+            return SchemaFieldRules.Check(types: types, deep: { [self] value in check(value) == nil })
+        }
+
         private static func place(_ path: String) -> String { path.isEmpty ? "" : "at '\(path)': " }
         private static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
     }
@@ -156,10 +184,34 @@ public struct SchemaCheck: Sendable {
     }
 }
 
+/// A schema's checks by top-level field, for records scanned rather than parsed (see
+/// `PartialDecoder`): a value conforms when it is an object whose fields these accept.
+struct SchemaFieldRules: Sendable {
+    /// One field's check: its type, then (when `deep` is set) its whole decoded value.
+    struct Check: Sendable {
+        /// Accepted types, as `TypeSet` bits.
+        var types: UInt8
+        var deep: (@Sendable (Value) -> Bool)?
+
+        /// Whether a scanned value of `kind` (`bits` as in `JSONObjectScan.Field`) has an accepted type.
+        func acceptsType(_ kind: JSONObjectScan.Kind, bits: Int64) -> Bool {
+            TypeSet(bits: types).accepts(kind, bits: bits)
+        }
+    }
+
+    var acceptsObjects: Bool
+    /// Distinct required names.
+    var required: [String]
+    var properties: [(name: String, check: Check)]
+    /// Fields not in `properties`: nil, anything goes; `.some(nil)`: not allowed; else checked.
+    var additional: Check??
+}
+
 /// A set of JSON Schema type names, as bits.
 private struct TypeSet: Sendable {
     static let null: UInt8 = 1, boolean: UInt8 = 2, integer: UInt8 = 4, number: UInt8 = 8
     static let string: UInt8 = 16, array: UInt8 = 32, object: UInt8 = 64
+    static let any: UInt8 = 127
     static let names: [(String, UInt8)] = [
         ("null", null), ("boolean", boolean), ("integer", integer), ("number", number),
         ("string", string), ("array", array), ("object", object),
@@ -176,6 +228,19 @@ private struct TypeSet: Sendable {
                 throw SchemaError("\(path.isEmpty ? "" : "at '\(path)': ")unknown type '\(name)'")
             }
             bits |= bit
+        }
+    }
+
+    /// `accepts` for a scanned field (`bits` as in `JSONObjectScan.Field`).
+    func accepts(_ kind: JSONObjectScan.Kind, bits: Int64) -> Bool {
+        switch kind {
+        case .null: self.bits & Self.null != 0
+        case .bool: self.bits & Self.boolean != 0
+        case .int: self.bits & (Self.integer | Self.number) != 0
+        case .double: accepts(.double(Double(bitPattern: UInt64(bitPattern: bits))))
+        case .string: self.bits & Self.string != 0
+        case .array: self.bits & Self.array != 0
+        case .object: self.bits & Self.object != 0
         }
     }
 

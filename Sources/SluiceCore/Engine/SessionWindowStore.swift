@@ -103,4 +103,13 @@ final class SessionWindowStore {
     }
 
     var openWindowCount: Int { sessions.values.reduce(0) { $0 + $1.count } }
+
+    /// Bytes of state held, from the structures' sizes and capacities (estimated for the
+    /// dictionary: key and value per slot of its capacity).
+    var stateBytes: Int {
+        let table = sessions.capacity * (MemoryLayout<Value>.stride + MemoryLayout<[Session]>.stride)
+        return sessions.values.reduce(table + queue.byteCount) { total, list in
+            list.reduce(total + 32 + list.capacity * MemoryLayout<Session>.stride) { $0 + $1.state.byteCount }
+        }
+    }
 }

@@ -139,4 +139,17 @@ final class SlidingWindowStore {
     }
 
     var openWindowCount: Int { keys.values.reduce(0) { $0 + $1.windows.count } }
+
+    /// Bytes of state held, from the structures' sizes and capacities (estimated for the
+    /// dictionary: key and value per slot of its capacity).
+    var stateBytes: Int {
+        let table = keys.capacity * (MemoryLayout<Value>.stride + MemoryLayout<KeyState>.stride)
+        return keys.values.reduce(table + queue.byteCount) { total, state in
+            var bytes = total + 64 + state.records.capacity * MemoryLayout<(Int64, AggregateState)>.stride
+                + state.windows.capacity * MemoryLayout<(Int64, AggregateState)>.stride
+            for record in state.records { bytes += record.state.byteCount }
+            for window in state.windows { bytes += window.state.byteCount }
+            return bytes
+        }
+    }
 }

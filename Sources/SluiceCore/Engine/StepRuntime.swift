@@ -11,53 +11,79 @@ enum StepRuntime {
     case aggregate(AggregateRuntime)
     case window(WindowRuntime)
 
-    init(_ plan: StepPlan, afterStatefulStep: Bool = false) {
+    init(_ plan: StepPlan, afterStatefulStep: Bool = false, direct: DirectInputs? = nil) {
         switch plan {
         case .filter(let p): self = .filter(p)
         case .map(let p, _): self = .map(p)
         case .select(let p, _): self = .select(p)
         case .drop(let p, _): self = .drop(p)
         case .to(let p): self = .to(p)
-        case .aggregate(let p): self = .aggregate(AggregateRuntime(plan: p))
-        case .window(let p): self = .window(WindowRuntime(plan: p, ownClock: afterStatefulStep))
+        case .aggregate(let p): self = .aggregate(AggregateRuntime(plan: p, direct: direct))
+        case .window(let p): self = .window(WindowRuntime(plan: p, ownClock: afterStatefulStep, direct: direct))
         }
     }
 }
 
-/// Running per-key aggregates and how many records each key has seen.
+/// Running per-key aggregates and how many records each key has seen: keys in a `KeyIndex`,
+/// their accumulators in the same rows of an `AggregateTable`, their counts alongside.
 final class AggregateRuntime {
-    struct Entry {
-        var count: Int64
-        var state: AggregateState
+    let plan: AggregatePlan
+    let keys = KeyIndex()
+    let table: AggregateTable
+    /// Records seen per row. Not accessed during its own mutation: unchecked.
+    @exclusivity(unchecked) private(set) var counts: ContiguousArray<Int64> = []
+
+    /// Where the key and arguments are among the decoded source fields, when they are plain fields.
+    let direct: DirectInputs?
+
+    init(plan: AggregatePlan, direct: DirectInputs? = nil) {
+        self.plan = plan
+        self.direct = direct
+        table = AggregateTable(program: plan.program)
     }
 
-    let plan: AggregatePlan
-    var entries: [Value: Entry] = [:]
-
-    init(plan: AggregatePlan) { self.plan = plan }
-
-    /// Folds a record in; returns the key's state when this record is an every-N-th one.
-    func add(key: Value, context: EvaluationContext) throws(EvaluationError) -> AggregateState? {
-        let program = plan.program, every = plan.every
-        do {
-            // In place (one hash lookup); `update` leaves the state unchanged when it throws.
-            return try Self.modify(&entries[key, default: Entry(count: 0, state: program.makeState())]) {
-                (entry) throws(EvaluationError) -> AggregateState? in
-                try program.apply(&entry.state, context)
-                entry.count &+= 1
-                return entry.count % every == 0 ? entry.state : nil
+    /// Folds a record in with `update` (which leaves the row unchanged when it throws); returns
+    /// the key's state when this record is an every-N-th one.
+    func add(key: Value, update: (AggregateTable, Int) throws(EvaluationError) -> Void) throws(EvaluationError) -> AggregateState? {
+        let row: Int
+        if let found = keys.find(key) {
+            row = found
+            try update(table, row)
+        } else {
+            row = table.appendRow()
+            do {
+                try update(table, row)
+            } catch {
+                table.removeLastRow()  // a new key whose first record failed
+                throw error
             }
-        } catch {
-            if entries[key]?.count == 0 { entries[key] = nil }  // a new key whose first record failed
-            throw error
+            keys.insert(key)
+            counts.append(0)
+        }
+        counts[row] &+= 1
+        return counts[row] % plan.every == 0 ? table.state(row: row) : nil
+    }
+
+    /// Every key with its record count and state, for snapshots.
+    var entries: [(key: Value, count: Int64, state: AggregateState)] {
+        keys.keys.indices.map { (keys.keys[$0], counts[$0], table.state(row: $0)) }
+    }
+
+    /// Sets a key's count and state (restoring a snapshot).
+    func restore(key: Value, count: Int64, state: AggregateState) {
+        if let row = keys.find(key) {
+            counts[row] = count
+            table.setState(row: row, state)
+        } else {
+            table.setState(row: table.appendRow(), state)
+            keys.insert(key)
+            counts.append(count)
         }
     }
 
-    @inline(__always)
-    private static func modify<T>(
-        _ entry: inout Entry, _ body: (inout Entry) throws(EvaluationError) -> T
-    ) throws(EvaluationError) -> T {
-        try body(&entry)
+    /// Bytes of state held, counted from the structures' sizes and capacities.
+    var stateBytes: Int {
+        keys.byteCount + keys.keyHeapBytes + table.byteCount + counts.capacity * MemoryLayout<Int64>.stride
     }
 }
 
@@ -73,16 +99,22 @@ final class WindowRuntime {
     let store: Store
     /// Set for a window fed by an earlier aggregate or window step: its records are results,
     /// so it keeps its own stream time (the largest event time it has seen) rather than the
-    /// source's, as a downstream Kafka Streams processor would.
-    var ownStreamTime: Int64?
+    /// source's, as a downstream Kafka Streams processor would. Unchecked: never accessed
+    /// during its own mutation.
+    @exclusivity(unchecked) var ownStreamTime: Int64?
     let hasOwnClock: Bool
+    /// Where the key and arguments are among the decoded source fields, when they are plain fields.
+    let direct: DirectInputs?
 
-    init(plan: WindowPlan, ownClock: Bool = false) {
+    init(plan: WindowPlan, ownClock: Bool = false, direct: DirectInputs? = nil) {
         self.plan = plan
         hasOwnClock = ownClock
+        self.direct = direct
         switch plan.kind {
-        case .tumbling(let size): store = .time(TimeWindowStore(size: size, advance: size, grace: plan.graceMs))
-        case .hopping(let size, let advance): store = .time(TimeWindowStore(size: size, advance: advance, grace: plan.graceMs))
+        case .tumbling(let size):
+            store = .time(TimeWindowStore(size: size, advance: size, grace: plan.graceMs, program: plan.program))
+        case .hopping(let size, let advance):
+            store = .time(TimeWindowStore(size: size, advance: advance, grace: plan.graceMs, program: plan.program))
         case .session(let gap): store = .session(SessionWindowStore(gap: gap, grace: plan.graceMs))
         case .sliding(let size): store = .sliding(SlidingWindowStore(size: size, grace: plan.graceMs))
         }
@@ -101,6 +133,15 @@ final class WindowRuntime {
         case .time(let s): s.openWindowCount
         case .session(let s): s.openWindowCount
         case .sliding(let s): s.openWindowCount
+        }
+    }
+
+    /// Bytes of window state held, from the structures' sizes (see `Engine.stateBytes`).
+    var stateBytes: Int {
+        switch store {
+        case .time(let s): s.stateBytes
+        case .session(let s): s.stateBytes
+        case .sliding(let s): s.stateBytes
         }
     }
 }

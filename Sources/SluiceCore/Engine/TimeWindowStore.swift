@@ -3,24 +3,33 @@ import SluiceSupport
 
 /// Tumbling and hopping windows: fixed `size`, a new window every `advance` (= size for
 /// tumbling), aligned to the epoch. A record at t belongs to every window [s, s + size) with
-/// s a multiple of `advance` and s <= t < s + size. State: per window start, a dictionary from
-/// key to aggregate state; windows all have one size, so start order is end order.
+/// s a multiple of `advance` and s <= t < s + size. State: per open window, its keys (rows of a
+/// `KeyIndex`) and their accumulators (rows of an `AggregateTable`), side by side in flat
+/// arrays; windows all have one size, so start order is end order.
 final class TimeWindowStore {
-    struct Slot {
-        var start: Int64
-        var states: [Value: AggregateState]
+    final class Window {
+        let start: Int64
+        let keys = KeyIndex()
+        let table: AggregateTable
+
+        init(start: Int64, program: AggregateProgram) {
+            self.start = start
+            table = AggregateTable(program: program)
+        }
     }
 
     let size: Int64
     let advance: Int64
     let grace: Int64
-    /// Open windows, by start ascending.
-    private(set) var slots: [Slot] = []
+    let program: AggregateProgram
+    /// Open windows, by start ascending. Not accessed during its own mutation: unchecked.
+    @exclusivity(unchecked) private(set) var windows: [Window] = []
 
-    init(size: Int64, advance: Int64, grace: Int64) {
+    init(size: Int64, advance: Int64, grace: Int64, program: AggregateProgram) {
         self.size = size
         self.advance = advance
         self.grace = grace
+        self.program = program
     }
 
     private func isClosed(start: Int64, streamTime: Int64) -> Bool {
@@ -29,46 +38,56 @@ final class TimeWindowStore {
 
     /// Adds a record; false when it is late (every window it belongs to has closed).
     /// `changed` receives the updated windows (for `emit: update`), `opened` the new ones.
+    /// `update` folds the record into a row of a window's table (leaving it unchanged when it
+    /// throws); `single` gives the record's state on its own (hopping windows).
     func add(
-        key: Value, eventTime t: Int64, streamTime: Int64, context: EvaluationContext, program: AggregateProgram,
+        key: Value, eventTime t: Int64, streamTime: Int64,
+        update: (AggregateTable, Int) throws(EvaluationError) -> Void,
+        single: () throws(EvaluationError) -> AggregateState,
         changed: inout [WindowResult], opened: inout [WindowBounds], collectChanges: Bool
     ) throws(EvaluationError) -> Bool {
         let last = t.floored(to: advance)
         if advance == size {
             // Tumbling: one window, updated in place.
             if isClosed(start: last, streamTime: streamTime) { return false }
-            let index = slotIndex(start: last)
-            let keys = slots[index].states.count
-            do {
-                // One hash lookup; `update` leaves the state unchanged when it throws.
-                try program.apply(&slots[index].states[key, default: program.makeState()], context)
-            } catch {
-                if slots[index].states.count > keys { slots[index].states[key] = nil }  // a new key whose first record failed
-                throw error
+            let window = self.window(start: last)
+            let row: Int
+            if let found = window.keys.find(key) {
+                row = found
+                try update(window.table, row)
+            } else {
+                row = window.table.appendRow()
+                do {
+                    try update(window.table, row)
+                } catch {
+                    window.table.removeLastRow()  // a new key whose first record failed
+                    throw error
+                }
+                window.keys.insert(key)
+                opened.append(bounds(last))
             }
-            if slots[index].states.count > keys { opened.append(bounds(last)) }
-            if collectChanges, let state = slots[index].states[key] {
-                changed.append(WindowResult(key: key, bounds: bounds(last), state: state))
-            }
+            if collectChanges { changed.append(WindowResult(key: key, bounds: bounds(last), state: window.table.state(row: row))) }
             return true
         }
         // Hopping: the record's own state is computed once (failing before any window changes),
         // then merged into each window containing t, earliest first.
-        let single = try program.single(context)
+        let single = try single()
         var start = t.minusSaturating(size).floored(to: advance).plusSaturating(advance)
         var added = false
         while true {
             if !isClosed(start: start, streamTime: streamTime) {
-                let index = slotIndex(start: start)
-                let merged: AggregateState
-                if let existing = slots[index].states[key] {
-                    merged = program.merge(existing, single)
+                let window = self.window(start: start)
+                let row: Int
+                if let found = window.keys.find(key) {
+                    row = found
+                    window.table.merge(row: row, with: single)
                 } else {
-                    merged = single
+                    row = window.table.appendRow()
+                    window.table.setState(row: row, single)
+                    window.keys.insert(key)
                     opened.append(bounds(start))
                 }
-                slots[index].states[key] = merged
-                if collectChanges { changed.append(WindowResult(key: key, bounds: bounds(start), state: merged)) }
+                if collectChanges { changed.append(WindowResult(key: key, bounds: bounds(start), state: window.table.state(row: row))) }
                 added = true
             }
             if start >= last { break }
@@ -80,43 +99,57 @@ final class TimeWindowStore {
     /// Removes the windows that close at `streamTime`, in end order, then key order.
     func close(streamTime: Int64, into results: inout [WindowResult]) {
         var removed = 0
-        while removed < slots.count, isClosed(start: slots[removed].start, streamTime: streamTime) {
-            let slot = slots[removed]
-            for key in slot.states.keys.sorted(by: ValueOrder.less) {
-                if let state = slot.states[key] {
-                    results.append(WindowResult(key: key, bounds: bounds(slot.start), state: state))
-                }
+        while removed < windows.count, isClosed(start: windows[removed].start, streamTime: streamTime) {
+            let window = windows[removed]
+            for row in window.keys.rowsInKeyOrder {
+                results.append(WindowResult(key: window.keys.keys[row], bounds: bounds(window.start), state: window.table.state(row: row)))
             }
             removed += 1
         }
-        if removed > 0 { slots.removeFirst(removed) }
+        if removed > 0 { windows.removeFirst(removed) }
     }
 
     func bounds(_ start: Int64) -> WindowBounds {
         WindowBounds(start: start, end: start.plusSaturating(size))
     }
 
-    /// The index of the slot for `start`, inserting an empty one if needed (usually at the end).
-    private func slotIndex(start: Int64) -> Int {
-        var index = slots.count
-        while index > 0, slots[index - 1].start >= start {
-            if slots[index - 1].start == start { return index - 1 }
+    /// The window starting at `start`, added if needed (usually at the end).
+    private func window(start: Int64) -> Window {
+        var index = windows.count
+        while index > 0, windows[index - 1].start >= start {
+            if windows[index - 1].start == start { return windows[index - 1] }
             index -= 1
         }
-        slots.insert(Slot(start: start, states: [:]), at: index)
-        return index
+        let window = Window(start: start, program: program)
+        windows.insert(window, at: index)
+        return window
     }
 
     /// Every (window, key, state), for snapshots.
     var entries: [WindowResult] {
-        slots.flatMap { slot in
-            slot.states.map { WindowResult(key: $0.key, bounds: bounds(slot.start), state: $0.value) }
+        windows.flatMap { window in
+            window.keys.keys.indices.map { row in
+                WindowResult(key: window.keys.keys[row], bounds: bounds(window.start), state: window.table.state(row: row))
+            }
         }
     }
 
     func restore(_ entry: WindowResult) {
-        slots[slotIndex(start: entry.bounds.start)].states[entry.key] = entry.state
+        let window = self.window(start: entry.bounds.start)
+        if let row = window.keys.find(entry.key) {
+            window.table.setState(row: row, entry.state)
+        } else {
+            window.table.setState(row: window.table.appendRow(), entry.state)
+            window.keys.insert(entry.key)
+        }
     }
 
-    var openWindowCount: Int { slots.reduce(0) { $0 + $1.states.count } }
+    var openWindowCount: Int { windows.reduce(0) { $0 + $1.keys.count } }
+
+    /// Bytes of state held, counted from the structures' sizes and capacities.
+    var stateBytes: Int {
+        windows.reduce(MemoryLayout<Window>.stride * windows.capacity) { total, window in
+            total + 96 + window.keys.byteCount + window.keys.keyHeapBytes + window.table.byteCount
+        }
+    }
 }

@@ -66,6 +66,9 @@ extension NodeReader {
         }
     }
 
+    /// The most names a field path such as `a.b.c` may have.
+    static let maxFieldPathDepth = 128
+
     /// A field path such as `a.b` or `a["x y"]`.
     mutating func fieldPath(_ node: YAMLNode) -> [String]? {
         guard let scalar = scalar(node) else { return nil }
@@ -74,6 +77,15 @@ extension NodeReader {
             let reference = expression.fieldReferences.first,
             reference.length == text.trimmingWhitespace.utf8.count, !text.contains("(")
         {
+            // Deeper than records sensibly nest, and deep enough to exhaust the stack of
+            // the type checker and engine, which follow paths recursively.
+            guard reference.path.count <= Self.maxFieldPathDepth else {
+                diagnostics.error(
+                    "bad-field-path",
+                    "the field path has \(reference.path.count) levels; at most \(Self.maxFieldPathDepth) are allowed",
+                    at: node.location)
+                return nil
+            }
             return reference.path
         }
         diagnostics.error(

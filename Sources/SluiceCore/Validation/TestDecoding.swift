@@ -57,6 +57,7 @@ extension NodeReader {
         let offset = found["offset"].flatMap { integer($0.value, min: 0, max: nil, noun: "offset") }
         let timestamp = found["ts"].flatMap { integer($0.value, min: nil, max: nil, noun: "ts") }
         let headers = found["headers"].flatMap { headerList($0.value) }
+        for field in ["key", "value"] { if let pair = found[field] { checkFinite(pair.value) } }
         let value = payloadBytes(found)
         guard diagnostics.errorCount == errorsBefore else { return nil }
         return Record(
@@ -82,6 +83,7 @@ extension NodeReader {
         let payload = found["payload"].flatMap { string($0.value) }
         // `value: null` is an explicit expectation, unlike an absent value.
         let valuePair = node.mapping?.first(where: { $0.key.keyText == "value" })
+        for field in ["key", "value"] { if let pair = found[field] { checkFinite(pair.value) } }
         guard diagnostics.errorCount == errorsBefore else { return nil }
         return ExpectedRecord(
             key: key, value: valuePair.map { $0.value.toValue() }, payload: payload, headers: headers,
@@ -97,6 +99,22 @@ extension NodeReader {
         if let value = found["value"] { return JSON.serialize(value.value.toValue()) }
         if let payload = found["payload"] { return string(payload.value).map { Array($0.utf8) } }
         return nil
+    }
+
+    /// Reports numbers such as `1e400` or `.inf` in a record: JSON cannot hold them, and writing
+    /// them as `null` would test something other than what the file says.
+    private mutating func checkFinite(_ node: YAMLNode) {
+        switch node.content {
+        case .scalar(let scalar):
+            if case .double(let d) = node.toValue(), !d.isFinite {
+                diagnostics.error(
+                    "bad-test", "'\(scalar.text)' is not a finite number, which json cannot hold", at: node.location)
+            }
+        case .sequence(let items):
+            for item in items { checkFinite(item) }
+        case .mapping(let pairs):
+            for pair in pairs { checkFinite(pair.value) }
+        }
     }
 
     private mutating func headerList(_ node: YAMLNode) -> [Header]? {

@@ -108,7 +108,6 @@ struct TypeChecker {
     mutating func resolve(_ path: [String], _ records: Records, at location: SourceLocation) -> JSONType? {
         var current = records.type
         for (i, name) in path.enumerated() {
-            let text = path[...i].joined(separator: ".")
             guard current.kinds.contains(.object) || current.kinds.isEmpty else {
                 let here = i == 0 ? "the record value" : "'\(path[..<i].joined(separator: "."))'"
                 let origin = current.origin.map { " (\($0))" } ?? ""
@@ -118,7 +117,7 @@ struct TypeChecker {
             }
             guard let next = current.field(name) else {
                 let unknown = UnknownField(
-                    text: text, name: name, parentText: path[..<i].joined(separator: "."), parent: current,
+                    text: path[...i].joined(separator: "."), name: name, parentText: path[..<i].joined(separator: "."), parent: current,
                     isTopLevel: i == 0)
                 diagnostics.error("unknown-field", unknownFieldMessage(unknown, records), at: location)
                 return nil

@@ -19,7 +19,10 @@ struct Broker: AsyncParsableCommand {
     @Option(help: "Number of brokers in the cluster (1-32).")
     var brokers: Int = 1
 
-    @Option(help: "Topics to create, as name:partitions pairs separated by commas (partitions default to 1), e.g. orders:3,totals:1.")
+    @Option(
+        help:
+            "Topics to create, as name:partitions pairs separated by commas (partitions default to 1), e.g. orders:3,totals:1."
+    )
     var topics: String?
 
     @Option(help: "Write the bootstrap address to this file (removed again on exit).")
@@ -42,10 +45,12 @@ struct Broker: AsyncParsableCommand {
         // Unbuffered, so that a script reading the pipe sees the address at once.
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         let topicList = wanted.map { "\($0.name) (\($0.partitions))" }.joined(separator: ", ")
-        FileHandle.standardError.write(Data("""
-            sluice broker: \(brokers) broker(s) at \(cluster.bootstrapServers)\
-            \(topicList.isEmpty ? "" : "; topics: \(topicList)"); stop with ctrl-c\n
-            """.utf8))
+        FileHandle.standardError.write(
+            Data(
+                """
+                sluice broker: \(brokers) broker(s) at \(cluster.bootstrapServers)\
+                \(topicList.isEmpty ? "" : "; topics: \(topicList)"); stop with ctrl-c\n
+                """.utf8))
 
         let signal = await TerminationSignal.wait(for: [SIGINT, SIGTERM])
         if let addressFile { try? FileManager.default.removeItem(atPath: addressFile) }
@@ -57,17 +62,20 @@ struct Broker: AsyncParsableCommand {
     static func parseTopics(_ text: String) throws -> [(name: String, partitions: Int32)] {
         var seen = Set<String>()
         return try text.split(separator: ",").map { item in
-            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+            let parts = item.trimmingCharacters(in: .whitespaces).split(
+                separator: ":", omittingEmptySubsequences: false)
             let name = String(parts[0])
             guard parts.count <= 2, !name.isEmpty,
                 name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
             else {
-                throw ValidationError("--topics: \"\(item)\" is not name or name:partitions (names use letters, digits, '.', '_', '-')")
+                throw ValidationError(
+                    "--topics: \"\(item)\" is not name or name:partitions (names use letters, digits, '.', '_', '-')")
             }
             guard seen.insert(name).inserted else { throw ValidationError("--topics: \"\(name)\" is listed twice") }
             guard parts.count == 2 else { return (name, 1) }
             guard let partitions = Int32(parts[1]), (1...10_000).contains(partitions) else {
-                throw ValidationError("--topics: the partition count of \"\(name)\" must be a number between 1 and 10000")
+                throw ValidationError(
+                    "--topics: the partition count of \"\(name)\" must be a number between 1 and 10000")
             }
             return (name, partitions)
         }

@@ -1,0 +1,66 @@
+/// Produced records waiting to be taken, in a buffer the engine owns: appending moves an output
+/// in and draining moves it out, so that no output is copied, and none is destroyed through the
+/// runtime's generic (per-element, value-witness) path as `Array.removeAll` would.
+final class OutputBuffer {
+    // Accessed on every output, never while another access to the same property is under way:
+    // the dynamic exclusivity checks are not needed.
+    @exclusivity(unchecked) private var storage: UnsafeMutablePointer<EngineOutput>
+    @exclusivity(unchecked) private var capacity: Int
+    /// Live outputs are `storage[head..<end]`; those before `head` were moved out by a drain.
+    @exclusivity(unchecked) private var head = 0
+    @exclusivity(unchecked) private var end = 0
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        (storage + head).deinitialize(count: end - head)
+        storage.deallocate()
+    }
+
+    var count: Int { end - head }
+
+    func append(_ output: consuming EngineOutput) {
+        if end == capacity { grow() }
+        (storage + end).initialize(to: output)
+        end += 1
+    }
+
+    private func grow() {
+        let live = end - head
+        let newCapacity = max(64, live * 2)
+        let newStorage = UnsafeMutablePointer<EngineOutput>.allocate(capacity: newCapacity)
+        newStorage.moveInitialize(from: storage + head, count: live)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+        head = 0
+        end = live
+    }
+
+    /// Hands every output to `body` in order, moving each out; outputs `body` causes (by feeding
+    /// the engine) are handed over too.
+    func drain(_ body: (EngineOutput) -> Void) {
+        while head < end {
+            let output = (storage + head).move()
+            head += 1
+            body(output)
+        }
+        head = 0
+        end = 0
+    }
+
+    /// Every output, in order, moved into an array.
+    func takeAll() -> [EngineOutput] {
+        let live = end - head
+        let taken = [EngineOutput](unsafeUninitializedCapacity: live) { buffer, initialized in
+            if let base = buffer.baseAddress { base.moveInitialize(from: storage + head, count: live) }
+            initialized = live
+        }
+        head = 0
+        end = 0
+        return taken
+    }
+}

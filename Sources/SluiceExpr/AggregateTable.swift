@@ -1,0 +1,235 @@
+import SluiceSupport
+
+/// The accumulators of many keys (or windows and keys) of one program, row after row in one
+/// buffer: a key costs its accumulators and nothing else, with no allocation of its own.
+///
+/// Rows are numbered from 0 in the order they were added; the owner maps its keys to rows.
+/// Not thread-safe: a table belongs to one engine.
+public final class AggregateTable {
+    public let program: AggregateProgram
+    /// Accumulators per row.
+    let width: Int
+    /// The program's slots and arguments, kept here so that updates need not copy the program.
+    private let slots: [AggregateProgram.Slot]
+    private let arguments: [Compiled]
+    // Touched on every record and never while one of its own accesses is in progress (the
+    // updates do not call back into the table): the dynamic exclusivity checks are not needed.
+    @exclusivity(unchecked) private var storage: UnsafeMutablePointer<Accumulator>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) public private(set) var rowCount = 0
+
+    public init(program: AggregateProgram, capacity: Int = 4) {
+        self.program = program
+        width = program.slots.count
+        slots = program.slots
+        arguments = program.arguments
+        self.capacity = max(1, capacity)
+        storage = .allocate(capacity: self.capacity * max(1, width))
+    }
+
+    deinit {
+        storage.deinitialize(count: rowCount * width)
+        storage.deallocate()
+    }
+
+    /// Adds a row in the initial state and returns its number.
+    public func appendRow() -> Int {
+        if rowCount == capacity { grow() }
+        let row = storage + rowCount * width
+        for (i, slot) in slots.enumerated() { (row + i).initialize(to: slot.kind.initial) }
+        rowCount += 1
+        return rowCount - 1
+    }
+
+    /// Removes the last row (a new key whose first record failed).
+    public func removeLastRow() {
+        guard rowCount > 0 else { return }
+        rowCount -= 1
+        (storage + rowCount * width).deinitialize(count: width)
+    }
+
+    /// Removes every row, keeping the buffer.
+    public func removeAll() {
+        storage.deinitialize(count: rowCount * width)
+        rowCount = 0
+    }
+
+    private func grow() {
+        let newCapacity = capacity * 2
+        let newStorage = UnsafeMutablePointer<Accumulator>.allocate(capacity: newCapacity * max(1, width))
+        newStorage.moveInitialize(from: storage, count: rowCount * width)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    /// Folds one record into `row`; on an error the row is left as it was.
+    public func update(row: Int, with context: EvaluationContext) throws(EvaluationError) {
+        guard row >= 0, row < rowCount else { return }
+        try AggregateProgram.update(storage + row * width, slots, arguments, with: context)
+    }
+
+    /// Folds one record whose argument values the caller evaluated (one per
+    /// `program.argumentFieldNames`, in order) into `row`; on an error the row is left as it was.
+    public func update(row: Int, arguments values: UnsafeBufferPointer<Value>) throws(EvaluationError) {
+        guard row >= 0, row < rowCount, values.count >= arguments.count else { return }
+        try AggregateProgram.fold(storage + row * width, slots, arguments.isEmpty ? nil : values.baseAddress)
+    }
+
+    /// Folds `state` (of later records) into `row`, as `AggregateProgram.merge` does.
+    public func merge(row: Int, with state: AggregateState) {
+        guard row >= 0, row < rowCount else { return }
+        setState(row: row, program.merge(self.state(row: row), state))
+    }
+
+    /// A copy of `row`'s state.
+    public func state(row: Int) -> AggregateState {
+        guard row >= 0, row < rowCount else { return program.makeState() }
+        return AggregateState(slots: ContiguousArray(UnsafeBufferPointer(start: storage + row * width, count: width)))
+    }
+
+    /// Replaces `row`'s state (a state of another program becomes the initial state).
+    public func setState(row: Int, _ state: AggregateState) {
+        guard row >= 0, row < rowCount else { return }
+        let target = storage + row * width
+        let source = state.slots.count == width ? state : program.makeState()
+        for i in 0..<width { target[i] = source.slots[i] }
+    }
+
+    /// The bytes of the buffer (all of its capacity) and of this object.
+    public var byteCount: Int {
+        capacity * max(1, width) * MemoryLayout<Accumulator>.stride + MemoryLayout<Int>.stride * 8
+    }
+
+    /// The bytes a row takes in the buffer (values that live elsewhere, such as long strings
+    /// kept by `min` or `last`, or `count_distinct` sets, not included).
+    public var rowBytes: Int { width * MemoryLayout<Accumulator>.stride }
+}
+
+extension AggregateProgram {
+    /// Folds one record into the accumulators at `row` (as many as `slots`); on an error they
+    /// are left as they were. Everything is evaluated and checked before anything changes.
+    func update(row: UnsafeMutablePointer<Accumulator>, with context: EvaluationContext) throws(EvaluationError) {
+        try Self.update(row, slots, arguments, with: context)
+    }
+
+    /// Evaluates `arguments` on the record and folds them into `row`.
+    static func update(
+        _ row: UnsafeMutablePointer<Accumulator>, _ slots: [Slot], _ arguments: [Compiled], with context: EvaluationContext
+    ) throws(EvaluationError) {
+        switch arguments.count {
+        case 0:
+            try fold(row, slots, nil)
+        case 1:
+            // The common case (`sum(value)`, `max(value)`, ...): one value, no buffer.
+            var value = try arguments[0].run(context, [])
+            try withUnsafePointer(to: &value) { (pointer) throws(EvaluationError) in try fold(row, slots, pointer) }
+        default:
+            // The argument values live on the stack: this runs for every record.
+            try withUnsafeTemporaryAllocation(of: Value.self, capacity: arguments.count) { (values) throws(EvaluationError) in
+                var initialized = 0
+                defer { values.extracting(0..<initialized).deinitialize() }
+                for argument in arguments {
+                    values.initializeElement(at: initialized, to: try argument.run(context, []))
+                    initialized += 1
+                }
+                try fold(row, slots, UnsafePointer(values.baseAddress))
+            }
+        }
+    }
+
+    /// Checks every slot, then applies every slot (so nothing changes on an error), with the
+    /// argument values in `values` (nil when there are none). The common numeric cases are done
+    /// inline, with the same results as `AggregateKind.check` and `apply`, which do the rest.
+    static func fold(_ row: UnsafeMutablePointer<Accumulator>, _ slots: [Slot], _ values: UnsafePointer<Value>?) throws(EvaluationError) {
+        if let values {
+            for (i, slot) in slots.enumerated() where slot.kind.checks {
+                guard let argument = slot.argument, !Self.accepts(slot.kind, values + argument, row + i) else { continue }
+                try slot.kind.check(values[argument], against: row[i], name: slot.kind.functionName, offset: slot.argumentOffset)
+            }
+        }
+        for (i, slot) in slots.enumerated() {
+            if let values, let argument = slot.argument {
+                if !Self.fold(slot.kind, values + argument, into: row + i) { slot.kind.apply(values[argument], to: &row[i]) }
+            } else if !Self.fold(slot.kind, nil, into: row + i) {
+                slot.kind.apply(.null, to: &row[i])
+            }
+        }
+    }
+
+    /// True when `check` certainly accepts the value (nulls, and integers into integer state).
+    @inline(__always)
+    private static func accepts(_ kind: AggregateKind, _ value: UnsafePointer<Value>, _ accumulator: UnsafeMutablePointer<Accumulator>) -> Bool {
+        switch value.pointee {
+        case .null: return true
+        case .int(let x):
+            switch (kind, accumulator.pointee) {
+            case (.sum, .sumInt): return true
+            case (.avg, .average(let sum, _)): return (sum + Double(x)).isFinite
+            case (.min, .value(let best)), (.max, .value(let best)):
+                switch best {
+                case .null, .int: return true
+                default: return false
+                }
+            default: return false
+            }
+        default: return false
+        }
+    }
+
+    /// Applies the common cases in place; false when `apply` must do it.
+    @inline(__always)
+    private static func fold(_ kind: AggregateKind, _ value: UnsafePointer<Value>?, into accumulator: UnsafeMutablePointer<Accumulator>) -> Bool {
+        if kind == .countRecords, case .count(let n) = accumulator.pointee {
+            accumulator.pointee = .count(n &+ 1)
+            return true
+        }
+        guard let value, case .int(let x) = value.pointee else { return false }
+        switch (kind, accumulator.pointee) {
+        case (.countValues, .count(let n)):
+            accumulator.pointee = .count(n &+ 1)
+        case (.sum, .sumInt(let a)):
+            let (sum, overflow) = a.addingReportingOverflow(x)
+            accumulator.pointee = overflow ? .sumDouble(Double(a) + Double(x)) : .sumInt(sum)
+        case (.avg, .average(let sum, let count)):
+            accumulator.pointee = .average(sum: sum + Double(x), count: count &+ 1)
+        case (.min, .value(.null)), (.max, .value(.null)):
+            accumulator.pointee = .value(.int(x))
+        case (.min, .value(.int(let best))):
+            if x < best { accumulator.pointee = .value(.int(x)) }
+        case (.max, .value(.int(let best))):
+            if x > best { accumulator.pointee = .value(.int(x)) }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The state of one record on its own, from argument values the caller evaluated.
+    public func single(arguments values: UnsafeBufferPointer<Value>) throws(EvaluationError) -> AggregateState {
+        var state = makeState()
+        guard values.count >= arguments.count else { return state }
+        let slots = self.slots, base = arguments.isEmpty ? nil : values.baseAddress
+        try state.slots.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationError) in
+            guard let row = buffer.baseAddress else { return }
+            try Self.fold(row, slots, base)
+        }
+        return state
+    }
+}
+
+extension AggregateKind {
+    /// Whether `check` can reject a value for this aggregate (the others accept anything).
+    var checks: Bool {
+        switch self {
+        case .sum, .avg, .min, .max: true
+        default: false
+        }
+    }
+}
+
+extension AggregateState {
+    /// The bytes of its accumulator buffer (heap object header included; values that live
+    /// elsewhere, such as long strings or `count_distinct` sets, not included).
+    public var byteCount: Int { slots.isEmpty ? 0 : 32 + slots.capacity * MemoryLayout<Accumulator>.stride }
+}

@@ -1,0 +1,81 @@
+import SluiceCore
+import SluiceSupport
+
+extension RunCore {
+    /// Writes changed state to the changelog, then commits every input offset whose outputs
+    /// and state are acknowledged.
+    func checkpoint(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
+        lastCheckpointMs = RunClock.monotonicMs()
+        writeState()
+        serveDeliveries()
+        guard failure == nil else { return }
+        let moved = tracker.advance(stateDurableBefore: stateDurableBefore)
+        if moved || recommitAll || sync { commit(consumer: consumer, sync: sync, only: partitions) }
+    }
+
+    /// Produces the state entries that changed since the last write (and tombstones for those
+    /// gone). They may hold the effect of any input since the last write, so they count as
+    /// outputs of the first of those: no such input is committed before they are acknowledged.
+    func writeState() {
+        guard let changelog else { return }
+        let mark = (nextSequence, engine.stats.windowsClosed)
+        guard mark != lastStateMark else {
+            stateDurableBefore = nextSequence
+            return
+        }
+        let owned = Set(assigned.map(\.partition))
+        let writes = changelog.changes(to: engine.snapshot(), owned: owned)
+        let cause = stateDurableBefore
+        for write in writes {
+            let record = Record(topic: write.topic, partition: write.partition, timestamp: 0, key: write.key, value: write.value)
+            produce(record, partition: write.partition, cause: cause, retry: false)
+            if failure != nil { return }
+        }
+        lastStateMark = mark
+        stateDurableBefore = nextSequence
+    }
+
+    /// Commits the safe offsets that changed (all of them after a failed commit).
+    func commit(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
+        let all = recommitAll
+        var offsets: [TopicPartitionOffset] = []
+        for (partition, offset) in tracker.safe where assigned.contains(partition) && (partitions?.contains(partition) ?? true) {
+            if all || committed[partition] != offset { offsets.append(TopicPartitionOffset(partition, offset: offset)) }
+        }
+        recommitAll = false
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.commit(offsets, async: !sync)
+            log(.debug, sync ? "committed" : "commit sent", [RunLogField("offsets", offsets.map(\.description).sorted().joined(separator: ","))])
+            for item in offsets {
+                committed[item.topicPartition] = item.offset
+                committedEver[item.topicPartition] = item.offset
+            }
+        } catch {
+            recommitAll = true
+            if error.isFatal { return fail("kafka consumer failed while committing: \(error)") }
+            log.kafkaError(error, "commit")
+        }
+    }
+
+    /// Waits until every output is acknowledged (or `deadlineMs` passes), writing state
+    /// first, then commits synchronously: what a graceful stop and a revocation do.
+    /// Returns the number of outputs still unacknowledged.
+    /// `retries` more attempts are made at a failed commit (a graceful stop; a revocation
+    /// cannot wait, since a broker may refuse commits until the member rejoins).
+    @discardableResult
+    func drain(consumer: KafkaConsumer, deadlineMs: Int64, only partitions: Set<TopicPartition>? = nil, retries: Int = 0) -> Int {
+        writeState()
+        while failure == nil, tracker.pendingCount > 0, RunClock.monotonicMs() < deadlineMs {
+            producer.poll(timeoutMs: 50)
+            serveDeliveries()
+        }
+        checkpoint(consumer: consumer, sync: true, only: partitions)
+        var backoff = Backoff(initialMs: 100, maximumMs: 1000)
+        for _ in 0..<retries where failure == nil && recommitAll && RunClock.monotonicMs() < deadlineMs {
+            RunClock.sleep(ms: backoff.next())
+            commit(consumer: consumer, sync: true, only: partitions)
+        }
+        return tracker.pendingCount
+    }
+}

@@ -1,0 +1,260 @@
+import SluiceCore
+import SluiceSupport
+import Synchronization
+
+/// Asks a run to stop, from any thread, and remembers why.
+final class StopSignal: Sendable {
+    private let reason = Mutex<String?>(nil)
+    private let flag = Atomic<Bool>(false)
+
+    func request(_ why: String) {
+        reason.withLock { if $0 == nil { $0 = why } }
+        flag.store(true, ordering: .releasing)
+    }
+
+    var isRequested: Bool { flag.load(ordering: .acquiring) }
+    var why: String? { reason.withLock { $0 } }
+}
+
+/// The state of a run that lives on the runner's thread: the engine, what was produced and
+/// not yet acknowledged, what may be committed, and the changelog.
+///
+/// Reached from the poll loop and from the rebalance handler (which librdkafka calls inside
+/// `poll` and `close` on the same thread), always through `RunCoreBox`'s lock.
+final class RunCore {
+    let plan: EnginePlan
+    let options: RunOptions
+    let settings: RunSettings
+    let log: RunLogger
+    let producer: KafkaProducer
+    let changelog: Changelog?
+    let stop: StopSignal
+
+    var engine: Engine
+    /// Inputs fed to engines replaced after rebalances: engine sequence number + base is the
+    /// global input number the tracker uses.
+    var sequenceBase: Int64 = 0
+    var retiredStats = EngineStats()
+    var tracker = DeliveryTracker()
+    /// Inputs numbered below this have their state changes written to the changelog.
+    var stateDurableBefore: Int64
+    /// What the last snapshot was taken after: (input number, windows closed).
+    var lastStateMark: (Int64, Int) = (0, 0)
+
+    var assigned: Set<TopicPartition> = []
+    /// Assigned partitions whose state restore was interrupted by a stop: not processed.
+    var unrestored: Set<TopicPartition> = []
+    /// The offsets last committed (or sent in an asynchronous commit).
+    var committed: [TopicPartition: Int64] = [:]
+    /// Every offset committed during the run, kept after revocation (for the summary).
+    var committedEver: [TopicPartition: Int64] = [:]
+    var recommitAll = false
+    /// Safe offsets a revocation could not commit, tried again if the partitions come back in
+    /// the next assignment.
+    var uncommittedAtRevocation: [TopicPartition: Int64] = [:]
+    /// The committed offsets of assigned partitions at assignment (lag before the first fetch).
+    var startOffsets: [TopicPartition: Int64] = [:]
+
+    var failure: String?
+    var recordsSeen = 0
+    var lastActivityMs: Int64
+    var everAssigned = false
+    var lastCheckpointMs: Int64
+    var reports: [DeliveryReport] = []
+    var deliveryBackoff = Backoff(initialMs: 100, maximumMs: 5000)
+    var status: StatusMeter
+
+    init(
+        plan: EnginePlan, options: RunOptions, settings: RunSettings, log: RunLogger, producer: KafkaProducer,
+        changelog: Changelog?, stop: StopSignal
+    ) {
+        self.plan = plan
+        self.options = options
+        self.settings = settings
+        self.log = log
+        self.producer = producer
+        self.changelog = changelog
+        self.stop = stop
+        engine = Engine(plan: plan, options: EngineOptions(clock: .wallClock))
+        stateDurableBefore = changelog == nil ? Int64.max : 0
+        let now = RunClock.monotonicMs()
+        lastActivityMs = now
+        lastCheckpointMs = now
+        status = StatusMeter(startMs: now)
+    }
+
+    /// How much longer `idleExitMs` waits before the first assignment.
+    static let joinAllowanceMs: Int64 = 10_000
+
+    /// The global number of the next input.
+    var nextSequence: Int64 { sequenceBase &+ engine.inputCount }
+
+    var stats: EngineStats { retiredStats.adding(engine.stats) }
+
+    func fail(_ message: String) {
+        guard failure == nil else { return }
+        failure = message
+        stop.request("error")
+    }
+
+    // MARK: the poll loop's work
+
+    /// Processes one poll's messages, produces the outputs, serves deliveries, and commits
+    /// when the interval has passed.
+    func step(_ messages: [KafkaMessage], consumer: KafkaConsumer) {
+        guard failure == nil else { return }
+        let wall = RunClock.wallMs()
+        let now = RunClock.monotonicMs()
+        var offsets: [TopicPartition: Int64] = [:]
+        messages: for message in messages {
+            switch message {
+            case .record(let record):
+                if let max = options.maxRecords, recordsSeen >= max {
+                    stop.request("processed --max-records \(max) records")
+                    break messages
+                }
+                let partition = TopicPartition(topic: record.topic, partition: record.partition)
+                // A record fetched before its partition was revoked is not ours any more; one
+                // whose state could not be restored (stopping) is left for the next run.
+                guard assigned.contains(partition), !unrestored.contains(partition) else { continue }
+                engine.process(record, wallTime: wall)
+                offsets[partition] = record.offset &+ 1
+                recordsSeen += 1
+                lastActivityMs = now
+            case .error(let error):
+                consumerError(error)
+            case .partitionEnd:
+                break
+            }
+        }
+        engine.tick(wallTime: wall)
+        produceOutputs()
+        tracker.processed(end: nextSequence, offsets: offsets)
+        for error in consumer.takeErrors() {
+            recommitAll = true
+            consumerError(error)
+        }
+        serveDeliveries()
+        if now - lastCheckpointMs >= options.commitIntervalMs {
+            checkpoint(consumer: consumer, sync: false)
+        }
+        if let max = options.maxRecords, recordsSeen >= max {
+            stop.request("processed --max-records \(max) records")
+        }
+        // Until the group first assigns partitions, allow time for joining it.
+        if let idle = options.idleExitMs, now - lastActivityMs >= (everAssigned ? idle : idle + RunCore.joinAllowanceMs) {
+            stop.request("no input for --idle-exit \(DurationParser.describe(idle))")
+        }
+    }
+
+    /// A consumer error: fatal ones stop the run; the rest librdkafka recovers from.
+    func consumerError(_ error: KafkaError) {
+        if error.isFatal {
+            fail("kafka consumer failed: \(error)")
+        } else if error.isAuthenticationFailure {
+            fail("authentication failed: \(error.message) (check the credentials: CONFLUENT_API_KEY/CONFLUENT_API_SECRET or the sasl.* properties)")
+        } else {
+            log.kafkaError(error, "consumer")
+        }
+    }
+
+    // MARK: producing
+
+    /// Produces what the engine emitted since the last call.
+    func produceOutputs() {
+        let outputs = engine.takeOutputs()
+        guard !outputs.isEmpty else { return }
+        for output in outputs {
+            produce(output.record, partition: nil, cause: sequenceBase &+ output.cause, retry: false)
+            if failure != nil { return }
+        }
+    }
+
+    /// Queues one record; waits (serving deliveries) while the producer's queue is full, for
+    /// at most `drainTimeoutMs` once a stop was requested.
+    func produce(_ record: Record, partition: Int32?, cause: Int64, retry: Bool) {
+        var stopDeadline: Int64?
+        while failure == nil {
+            do {
+                let id = try producer.produce(
+                    topic: record.topic, partition: partition, key: record.key, value: record.value,
+                    headers: record.headers, timestamp: record.timestamp > 0 ? record.timestamp : nil)
+                var kept = record
+                kept.partition = partition ?? -1
+                tracker.produced(id: id, record: kept, cause: cause, retry: retry)
+                return
+            } catch where error.isQueueFull {
+                if stop.isRequested {
+                    let now = RunClock.monotonicMs()
+                    let deadline = stopDeadline ?? now + options.drainTimeoutMs
+                    stopDeadline = deadline
+                    if now >= deadline {
+                        // Nothing after this output may be committed: stop as failed.
+                        return fail("cannot stop cleanly: the producer queue stayed full (are the brokers reachable?); uncommitted input will be processed again")
+                    }
+                }
+                producer.poll(timeoutMs: 50)
+                serveDeliveries(retrying: false)
+            } catch {
+                fail("cannot produce to topic \"\(record.topic)\": \(error)")
+            }
+        }
+    }
+
+    /// Takes delivery reports: acknowledged outputs are settled, retriable failures are
+    /// produced again after a backoff, other failures stop the run.
+    func serveDeliveries(retrying: Bool = true) {
+        producer.poll(timeoutMs: 0)
+        producer.takeDeliveryReports(into: &reports)
+        let now = RunClock.monotonicMs()
+        var failed = false
+        for report in reports {
+            guard let pending = tracker.settle(id: report.id) else { continue }
+            guard let error = report.error else { continue }
+            failed = true
+            if error.isFatal || !(error.isRetriable || error.isTimedOut) {
+                fail("cannot deliver to topic \"\(pending.record.topic)\": \(error)")
+                return
+            }
+            log.kafkaError(error, "delivery to \(pending.record.topic)")
+            if let changelog, changelog.invalidate(pending.record) {
+                // Producing the old value again could overwrite a newer one: the next write
+                // sends the entry's current value instead, and commits wait for it.
+                stateDurableBefore = min(stateDurableBefore, pending.cause)
+                lastStateMark = (-1, -1)
+                continue
+            }
+            tracker.scheduleRetry(pending, at: now + deliveryBackoff.next())
+        }
+        if !failed && !reports.isEmpty { deliveryBackoff.reset() }
+        for error in producer.takeErrors() {
+            if error.isFatal {
+                fail("kafka producer failed: \(error)")
+                return
+            }
+            if error.isAuthenticationFailure {
+                fail("authentication failed: \(error.message)")
+                return
+            }
+            log.kafkaError(error, "producer")
+        }
+        guard retrying else { return }
+        for pending in tracker.takeDueRetries(now: now) {
+            let partition = pending.record.partition >= 0 ? pending.record.partition : nil
+            produce(pending.record, partition: partition, cause: pending.cause, retry: true)
+        }
+    }
+}
+
+/// The lock around a run's core, shared by the poll loop and the rebalance handler.
+final class RunCoreBox: Sendable {
+    private let core: Mutex<RunCore>
+
+    init(_ core: consuming sending RunCore) {
+        self.core = Mutex(core)
+    }
+
+    func with<T: Sendable>(_ body: (RunCore) -> T) -> T {
+        core.withLock { body($0) }
+    }
+}
