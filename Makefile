@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev librdkafka-dev pkg-config kcat
 SLUICE := .build/release/sluice
 
-.PHONY: deps test-deps build release test demo bench clean
+.PHONY: deps test-deps build release test demo bench fuzz clean
 VENV := .venv
 NOIDA := $(VENV)/bin/noida-db
 
@@ -33,15 +33,19 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	SLUICE_REQUIRE_NOIDA=1 $(SWIFT) test --skip-build
 
+# Checks the example pipelines, then runs both tutorial pipelines live on the embedded broker.
 demo: release
 	$(SLUICE) validate pipelines/*.yaml
 	$(SLUICE) test pipelines/*.yaml
-	$(SLUICE) dry-run pipelines/seed-processor.yaml --input testdata/tutorial.jsonl
-	$(SLUICE) dry-run pipelines/category-windows.yaml --input testdata/tutorial.jsonl
+	$(SLUICE) demo --duration 20s
 
 # Dry-run engine throughput on one core, with an in-run JSON-parse baseline.
 bench: release
 	taskset -c 0 $(SLUICE) bench --records 1000000
+
+# libFuzzer targets (YAML + validator, expressions, record decoding); FUZZ_SECONDS per target.
+fuzz: deps
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf .build

@@ -458,17 +458,23 @@ extension JSON {
     public static func appending(_ fields: ArraySlice<(key: String, value: Value)>, toObject object: [UInt8]) -> [UInt8] {
         guard !fields.isEmpty, object.count >= 2 else { return object }
         return JSONOutput.with { output in
-            object.withUnsafeBufferPointer { output.append(UnsafeBufferPointer(rebasing: $0[0..<($0.count - 1)])) }
-            var first = object.count == 2
-            for field in fields {
-                if !first { output.append(UInt8(ascii: ",")) }
-                first = false
-                output.writeString(field.key)
-                output.append(UInt8(ascii: ":"))
-                output.write(field.value)
-            }
-            output.append(UInt8(ascii: "}"))
+            write(fields, toObject: object, into: &output)
             return Array(output.bytes)
         }
+    }
+
+    private static func write(
+        _ fields: ArraySlice<(key: String, value: Value)>, toObject object: [UInt8], into output: inout JSONOutput
+    ) {
+        object.withUnsafeBufferPointer { output.append(UnsafeBufferPointer(rebasing: $0[0..<($0.count - 1)])) }
+        var first = object.count == 2
+        for field in fields {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            output.writeString(field.key)
+            output.append(UInt8(ascii: ":"))
+            output.write(field.value)
+        }
+        output.append(UInt8(ascii: "}"))
     }
 }

@@ -96,6 +96,15 @@ extension JSONOutput {
 
     /// Writes well-formed UTF-8 as a quoted JSON string, copying runs that need no escaping.
     mutating func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if let plain = bytes.baseAddress, !JSONOutput.needsEscaping(plain, bytes.count) {
+            // The common case (keys, most text): one copy between the quotes.
+            reserve(bytes.count + 2)
+            appendReserved(UInt8(ascii: "\""))
+            (start + count).initialize(from: plain, count: bytes.count)
+            advance(by: bytes.count)
+            appendReserved(UInt8(ascii: "\""))
+            return
+        }
         append(UInt8(ascii: "\""))
         var runStart = 0
         for i in 0..<bytes.count {
@@ -122,6 +131,30 @@ extension JSONOutput {
         }
         if runStart < bytes.count { append(UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of `count` bytes at `p` is '"', a backslash or a control character, eight
+    /// bytes at a time (a flagged lowest byte is exact; higher flags only follow a real one).
+    @inline(__always)
+    static func needsEscaping(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let quote = w ^ 0x2222_2222_2222_2222
+            let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            // A byte below 0x20, '"' or a backslash sets its high bit in one of these; bytes
+            // from 0x80 are excluded by `& ~w`.
+            let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- 0x2020_2020_2020_2020)) & ~w & highs
+            if flags != 0 { return true }
+            i += 8
+        }
+        while i < count {
+            let c = p[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return true }
+            i += 1
+        }
+        return false
     }
 
     @inline(__always) private static func hexDigit(_ nibble: UInt8) -> UInt8 {

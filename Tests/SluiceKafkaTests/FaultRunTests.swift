@@ -48,7 +48,9 @@ final class FaultRunTests: XCTestCase {
         expected = try RunHarness.expected(sent)
         XCTAssertTrue(reader.read(timeout: 30) { RunHarness.compare($0, expected: expected).isComplete },
                       "after request errors: \(RunHarness.compare(reader.records, expected: expected))\n\(run.stderr)")
-        XCTAssertTrue(run.waitFor("offset commit failed", timeout: 10), run.stderr)
+        // librdkafka retries some failed commits itself, so the run may or may not see one;
+        // either way the run gets every offset committed by itself.
+        XCTAssertTrue(try RunHarness.waitForCommits(cluster, partitions: 3, timeout: 15), "commits did not recover\n\(run.stderr)")
         let met = run.stderr.split(separator: "\n").filter { $0.contains("encountered error: Broker: ") }
         for text in ["Not leader for partition", "Request timed out", "Not enough in-sync replicas", "Leader not available"] {
             XCTAssertTrue(met.contains { $0.contains(text) }, "the run never met \(text): \(met)")

@@ -208,6 +208,14 @@ enum RunHarness {
         }
     }
 
+    /// The partitions of a run's latest "partitions assigned" log line, once a later
+    /// revocation has not emptied it; empty before the first assignment.
+    static func latestAssignment(in log: String) -> [String] {
+        let lines = log.split(separator: "\n").filter { $0.contains("partitions assigned") || $0.contains("partitions revoked") }
+        guard let last = lines.last, last.contains("partitions assigned") else { return [] }
+        return assignedPartitions(in: String(last))
+    }
+
     /// The `records in: N` of a run's summary.
     static func recordsIn(in log: String) -> Int? {
         log.split(separator: "\n").last { $0.hasPrefix("records in: ") }.flatMap { Int($0.dropFirst("records in: ".count)) }

@@ -99,6 +99,34 @@ final class JSONObjectScanTests: XCTestCase {
         XCTAssertGreaterThan(accepted, 5_000, "most generated records should take the scanned path")
     }
 
+    /// Strings are escaped eight bytes at a time: a special byte at any position must be found.
+    func testEscapingAtEveryPosition() {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case "\u{1}": out += "\\u0001"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        for length in 0..<20 {
+            for position in 0..<max(1, length) {
+                for special in ["\"", "\\", "\n", "\t", "\u{1}", "é", "🚀", " ", "~"] {
+                    var characters = Array(repeating: Character("a"), count: length)
+                    if position < length { characters[position] = Character(special) }
+                    let text = String(characters)
+                    XCTAssertEqual(Value.string(text).jsonText, reference(text), text.debugDescription)
+                }
+            }
+        }
+    }
+
     func testAppendingFieldsEqualsWritingTheWholeObject() {
         let base: JSONObject = ["id": .int(1), "s": .string("é \"q\" 🚀"), "n": .object(["x": .array([.null, .double(1.5)])])]
         let added: [(key: String, value: Value)] = [("doubled", .int(4)), ("at", .double(0.1)), ("tab\t", .string("\u{1}"))]

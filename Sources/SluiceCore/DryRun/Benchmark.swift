@@ -7,7 +7,7 @@ public enum Benchmark {
     /// `count` tutorial records `{id, timestamp, value, category}` as raw bytes, about ten per
     /// second of event time, keyed by category, with a few out of order. Deterministic.
     public static func tutorialRecords(count: Int, topic: String = "input-topic", categories: Int = 5) -> [Record] {
-        var generator = TutorialGenerator(topic: topic, categories: categories)
+        var generator = BenchmarkRecordGenerator(topic: topic, categories: categories)
         return generator.next(count)
     }
 
@@ -42,7 +42,7 @@ public enum Benchmark {
         checkpoint: (Int) -> Void = { _ in }
     ) -> Run {
         let engine = Engine(plan: plan)
-        var generator = TutorialGenerator(topic: plan.source.topics.first ?? "input-topic")
+        var generator = BenchmarkRecordGenerator(topic: plan.source.topics.first ?? "input-topic")
         var run = Run(records: 0, seconds: 0, outputs: 0, outputBytes: 0)
         var nextCheckpoint = every
         while run.records < count {
@@ -99,7 +99,7 @@ public enum Benchmark {
 
     /// The baseline on `count` generated records, generated a chunk at a time (not timed).
     public static func parseBaseline(generating count: Int, chunk: Int = 65_536) -> Run {
-        var generator = TutorialGenerator()
+        var generator = BenchmarkRecordGenerator()
         var total = Run(records: 0, seconds: 0, outputs: 0, outputBytes: 0)
         while total.records < count {
             let part = parseBaseline(generator.next(min(chunk, count - total.records)))
@@ -117,7 +117,7 @@ public enum Benchmark {
 }
 
 /// Generates the tutorial records of `Benchmark.tutorialRecords`, a batch at a time.
-public struct TutorialGenerator: Sendable {
+public struct BenchmarkRecordGenerator: Sendable {
     private var random = SplitMix(seed: 20_250_116)
     private var second: Int64 = 1_736_990_000
     private var index = 0

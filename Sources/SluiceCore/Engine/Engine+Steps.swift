@@ -43,7 +43,13 @@ extension Engine {
                             at: set.location, working)
                     }
                     working.context.value = .null  // leaves `object` uniquely referenced: set in place
-                    object[set.name] = result
+                    if working.originalFields >= 0 {
+                        // A partial value holds none of the record's other fields: only those
+                        // added before can have this name.
+                        FieldEdit.set(set.name, result, in: &object, from: working.originalFields)
+                    } else {
+                        object[set.name] = result
+                    }
                     working.context.value = .object(object)
                 }
             case .select(let paths):
@@ -199,8 +205,22 @@ extension Engine {
     }
 }
 
-/// Field-path edits for `select` and `drop`.
+/// Field-path edits for `map`, `select` and `drop`.
 enum FieldEdit {
+    /// `object[name] = value`, looking for an existing `name` only from index `start` on.
+    @inline(__always)
+    static func set(_ name: String, _ value: Value, in object: inout JSONObject, from start: Int) {
+        var index = start
+        while index < object.fields.count {
+            if object.fields[index].key == name {
+                object.fields[index].value = value
+                return
+            }
+            index += 1
+        }
+        object.fields.append((key: name, value: value))
+    }
+
     /// An object with only `paths`, in the order listed; nested paths keep their parents.
     static func select(_ paths: [[String]], from object: JSONObject) -> JSONObject {
         var result = JSONObject()

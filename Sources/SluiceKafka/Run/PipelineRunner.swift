@@ -65,8 +65,12 @@ public final class PipelineRunner: Sendable {
         let consumer: KafkaConsumer
         let admin: KafkaAdmin
         do {
-            producer = try KafkaProducer(config: settings.producerConfig, logHandler: logger.librdkafka)
-            consumer = try KafkaConsumer(config: settings.consumerConfig, logHandler: logger.librdkafka)
+            let exactlyOnce = options.isExactlyOnce
+            producer = try KafkaProducer(
+                config: exactlyOnce ? settings.transactionalProducerConfig(pipeline: pipeline) : settings.producerConfig,
+                logHandler: logger.librdkafka)
+            consumer = try KafkaConsumer(
+                config: exactlyOnce ? settings.transactionalConsumerConfig : settings.consumerConfig, logHandler: logger.librdkafka)
             admin = try KafkaAdmin(config: settings.adminConfig, logHandler: logger.librdkafka)
         } catch {
             return finish(failure: "invalid kafka configuration: \(error.message)", core: nil, started: started)
@@ -87,6 +91,15 @@ public final class PipelineRunner: Sendable {
             }
         }
 
+        if options.isExactlyOnce {
+            // Fences any older instance with the same transactional id and aborts what it left open.
+            do {
+                try producer.initTransactions(timeoutMs: 30_000)
+                logger(.info, "exactly once", [RunLogField("transactional_id", settings.transactionalID(pipeline: pipeline))])
+            } catch {
+                return finish(failure: "cannot initialize transactions: \(error)", core: nil, started: started)
+            }
+        }
         let box = RunCoreBox(RunCore(
             plan: plan, options: options, settings: settings, log: logger, producer: producer,
             changelog: changelog.isEmpty ? nil : changelog, stop: stop))

@@ -5,6 +5,7 @@ extension RunCore {
     /// Writes changed state to the changelog, then commits every input offset whose outputs
     /// and state are acknowledged.
     func checkpoint(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
+        if options.isExactlyOnce { return commitTransaction(consumer: consumer) }
         lastCheckpointMs = RunClock.monotonicMs()
         writeState()
         serveDeliveries()
@@ -37,6 +38,8 @@ extension RunCore {
 
     /// Commits the safe offsets that changed (all of them after a failed commit).
     func commit(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
+        // Exactly once: offsets are committed only inside transactions.
+        guard !options.isExactlyOnce else { return }
         let all = recommitAll
         var offsets: [TopicPartitionOffset] = []
         for (partition, offset) in tracker.safe where assigned.contains(partition) && (partitions?.contains(partition) ?? true) {

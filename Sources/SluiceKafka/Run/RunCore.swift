@@ -63,6 +63,8 @@ final class RunCore {
     var reports: [DeliveryReport] = []
     var deliveryBackoff = Backoff(initialMs: 100, maximumMs: 5000)
     var status: StatusMeter
+    /// Exactly-once mode: whether a transaction is open.
+    var transaction = TransactionState()
 
     init(
         plan: EnginePlan, options: RunOptions, settings: RunSettings, log: RunLogger, producer: KafkaProducer,
@@ -93,7 +95,8 @@ final class RunCore {
 
     func fail(_ message: String) {
         guard failure == nil else { return }
-        failure = message
+        // Exactly once: whichever call noticed it, a fenced producer means a newer instance.
+        failure = options.isExactlyOnce && producer.fatalError?.isFenced == true ? RunCore.fencedMessage : message
         stop.request("error")
     }
 
@@ -174,6 +177,7 @@ final class RunCore {
     /// at most `drainTimeoutMs` once a stop was requested.
     func produce(_ record: Record, partition: Int32?, cause: Int64, retry: Bool) {
         var stopDeadline: Int64?
+        ensureTransaction()
         while failure == nil {
             do {
                 let id = try producer.produce(

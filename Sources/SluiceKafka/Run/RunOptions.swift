@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var restoreTimeoutMs: Int64
     /// The most records taken from the consumer per poll.
     public var pollBatchSize: Int
+    /// At least once (the default) or exactly once (transactions; see TransactionalCommit).
+    public var guarantee: Guarantee = .atLeastOnce
 
     public init(
         maxRecords: Int? = nil, idleExitMs: Int64? = nil, commitIntervalMs: Int64 = 1000, statusIntervalMs: Int64 = 1000,

@@ -46,7 +46,9 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let files = try locatePipelines()
+        let (files, builtIn) = try locatePipelines()
+        // The built-in copies were written for this run only.
+        defer { if let builtIn { try? FileManager.default.removeItem(at: builtIn) } }
         var loaded: [DemoPipelineFile] = []
         for file in files {
             switch DemoPipelineFile.load(file) {
@@ -91,13 +93,13 @@ struct Demo: AsyncParsableCommand {
     }
 
     /// The two pipeline files: from --pipelines, else ./pipelines, else the built-in copies
-    /// written to a temporary directory.
-    func locatePipelines() throws -> [String] {
+    /// written to a temporary directory (returned too, for removal).
+    func locatePipelines() throws -> (files: [String], temporary: URL?) {
         let names = TutorialPipelines.pipelines.map { ($0.path as NSString).lastPathComponent }
         let directory = pipelines ?? "pipelines"
         let paths = names.map { (directory as NSString).appendingPathComponent($0) }
         let missing = paths.filter { !FileManager.default.fileExists(atPath: $0) }
-        if missing.isEmpty { return paths }
+        if missing.isEmpty { return (paths, nil) }
         if pipelines != nil {
             Output.error("error: \(missing.joined(separator: ", ")) not found (--pipelines must name a directory holding \(names.joined(separator: " and ")))")
             throw ExitCode(2)
@@ -114,7 +116,7 @@ struct Demo: AsyncParsableCommand {
             throw ExitCode(2)
         }
         Output.error("sluice demo: \(missing.joined(separator: ", ")) not found here: using the built-in tutorial pipelines")
-        return TutorialPipelines.pipelines.map { temporary.appendingPathComponent($0.path).path }
+        return (TutorialPipelines.pipelines.map { temporary.appendingPathComponent($0.path).path }, temporary)
     }
 
     /// Every topic the pipelines write to, output-topic first and the dead-letter topic last.

@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
             CONFLUENT_BOOTSTRAP_SERVERS with CONFLUENT_API_KEY/CONFLUENT_API_SECRET (SASL_SSL, \
             PLAIN); a .env file in the working directory is read too (the real environment wins). \
             Stops gracefully on Ctrl-C or SIGTERM (flush, write state, commit, leave the group); \
-            exits 0 then, 1 on an error that retrying cannot fix. See docs/run.md.
+            exits 0 then, 1 on an error that retrying cannot fix. With --guarantee exactly-once \
+            (or the spec's guarantee:), outputs, changelog writes and input offsets commit in one \
+            transaction per commit interval. See docs/run.md.
             """)
 
     @Argument(help: "The pipeline file.")
@@ -45,8 +47,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop gracefully once no input arrived for this long, e.g. 5s.")
     var idleExit: String?
 
-    @Option(help: "How often to commit offsets and write state, e.g. 1s.")
-    var commitInterval: String = "1s"
+    @Option(help: "How often to commit offsets and write state, e.g. 1s (default: 1s; 100ms exactly once).")
+    var commitInterval: String?
+
+    @Option(help: ArgumentHelp(
+        "exactly-once or at-least-once; overrides the pipeline's guarantee:.", valueName: "guarantee"))
+    var guarantee: String?
 
     @Flag(help: "Also log librdkafka's debug lines.")
     var verbose = false
@@ -63,8 +69,13 @@ struct RunCommand: AsyncParsableCommand {
         if let idleExit, DurationParser.milliseconds(idleExit) == nil {
             throw ValidationError("--idle-exit: \"\(idleExit)\" is not a duration (e.g. 5s, 500ms, 1m)")
         }
-        guard let interval = DurationParser.milliseconds(commitInterval), interval >= 10 else {
-            throw ValidationError("--commit-interval must be a duration of at least 10ms")
+        if let commitInterval {
+            guard let interval = DurationParser.milliseconds(commitInterval), interval >= 10 else {
+                throw ValidationError("--commit-interval must be a duration of at least 10ms")
+            }
+        }
+        if let guarantee, Guarantee(rawValue: guarantee) == nil {
+            throw ValidationError("--guarantee must be exactly-once or at-least-once")
         }
     }
 
@@ -97,9 +108,11 @@ struct RunCommand: AsyncParsableCommand {
         let console = RunConsole(statusLine: mode == .line, statusLogEvery: mode == .log ? 10 : 0, verbose: verbose)
         for line in badLines { console.log(RunLogEntry(level: .warning, message: ".env: line \(line) is not NAME=value; skipped")) }
 
-        let options = RunOptions(
+        let chosen = guarantee.flatMap(Guarantee.init(rawValue:)) ?? spec.guarantee
+        var options = RunOptions(
             maxRecords: maxRecords, idleExitMs: idleExit.flatMap(DurationParser.milliseconds),
-            commitIntervalMs: DurationParser.milliseconds(commitInterval) ?? 1000)
+            commitIntervalMs: commitInterval.flatMap(DurationParser.milliseconds) ?? (chosen == .exactlyOnce ? 100 : 1000))
+        options.guarantee = chosen
         let showStatus: RunStatusHandler = { console.status($0) }
         let runner = PipelineRunner(
             spec: spec, plan: plan, settings: settings, options: options, log: { console.log($0) },
