@@ -165,15 +165,5 @@ public struct WindowPlan: Sendable {
     }
 }
 
-public struct SinkPlan: Sendable {
-    public var topic: String
-    /// The produced key; nil keeps the record's current key.
-    public var key: Expression?
-    public var location: SourceLocation
-
-    public init(topic: String, key: Expression? = nil, location: SourceLocation) {
-        self.topic = topic
-        self.key = key
-        self.location = location
-    }
-}
+/// A sink as the engine uses it: the decoded `sinks:` item as it is.
+public typealias SinkPlan = SinkSpec
