@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev librdkafka-dev pkg-config kcat
 SLUICE := .build/release/sluice
 
-.PHONY: deps test-deps build release test demo bench fuzz clean
+.PHONY: deps test-deps build release test demo bench bench-long fuzz clean
 VENV := .venv
 NOIDA := $(VENV)/bin/noida-db
 
@@ -42,6 +42,10 @@ demo: release
 # Dry-run engine throughput on one core, with an in-run JSON-parse baseline.
 bench: release
 	taskset -c 0 $(SLUICE) bench --records 1000000
+
+# Resident memory over a long dry-run: peak RSS is printed after every million records.
+bench-long: release
+	taskset -c 0 $(SLUICE) bench --records 10000000 --pipeline category-windows --memory-keys 0
 
 # libFuzzer targets (YAML + validator, expressions, record decoding); FUZZ_SECONDS per target.
 fuzz: deps
