@@ -11,22 +11,7 @@ final class SchemaGoldenTests: XCTestCase {
     static let folder = SpecFixtures.root.appendingPathComponent("Tests/SluiceCoreTests/Fixtures/schema")
 
     func testSchemaDiagnosticsMatchTheirExpectedReports() throws {
-        let folder = Self.folder
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            .filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertGreaterThanOrEqual(files.count, 10)
-        let update = ProcessInfo.processInfo.environment["SLUICE_UPDATE_GOLDEN"] == "1"
-        for name in files {
-            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
-            let diagnostics = PipelineLoader.load(text: text, file: name, baseDirectory: folder.path).diagnostics
-            let actual = ValidationReport(files: [(name, diagnostics)]).render(.text)
-            let expectedURL = folder.appendingPathComponent(name.replacingOccurrences(of: ".yaml", with: ".expected"))
-            if update {
-                try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
-                continue
-            }
-            let expected = try? String(contentsOf: expectedURL, encoding: .utf8)
-            XCTAssertEqual(actual, expected ?? "(no \(expectedURL.lastPathComponent))", name)
+        for (name, diagnostics) in try GoldenFixtures.check(Self.folder, minimumCount: 10) {
             if name == "clean.yaml" {
                 XCTAssertEqual(rendered(diagnostics), "", "clean.yaml should type-check")
             } else {
