@@ -10,6 +10,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // C libraries: one system-library target each, one Swift module touching each.
@@ -25,11 +29,18 @@ let package = Package(
         // Spec, step registry, validation, plan, engine, dry-run.
         .target(name: "SluiceCore", dependencies: ["SluiceSupport", "SluiceYAML", "SluiceExpr"]),
         // librdkafka wrapper and the Kafka source/sink (the only module importing librdkafka).
-        .target(name: "SluiceKafka", dependencies: ["CRdKafka", "SluiceCore", "SluiceSupport"]),
+        .target(name: "SluiceKafka", dependencies: [
+            "CRdKafka", "SluiceCore", "SluiceSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
         // The thin CLI.
         .executableTarget(name: "sluice", dependencies: [
             "SluiceCore", "SluiceKafka", "SluiceSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "SluiceSupportTests", dependencies: ["SluiceSupport"]),
