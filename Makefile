@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev librdkafka-dev pkg-config kcat
 SLUICE := .build/release/sluice
 
-.PHONY: deps test-deps build release test demo bench bench-long fuzz clean
+.PHONY: deps test-deps build release test demo bench bench-long bench-e2e bench-eos fuzz clean
 VENV := .venv
 NOIDA := $(VENV)/bin/noida-db
 
@@ -46,6 +46,21 @@ bench: release
 # Resident memory over a long dry-run: peak RSS is printed after every million records.
 bench-long: release
 	taskset -c 0 $(SLUICE) bench --records 10000000 --pipeline category-windows --memory-keys 0
+
+# End to end: `sluice run` (seed-processor) against a C consume-transform-produce loop over
+# librdkafka on the same embedded broker and records; BENCH_RECORDS records, BENCH_ROUNDS rounds.
+CTP := .build-bench/ctp
+$(CTP): bench/c-baseline/ctp.c
+	@mkdir -p $(dir $(CTP))
+	gcc -O2 -Wall -Wextra -o $@ $< $$(pkg-config --cflags --libs rdkafka)
+
+bench-e2e: release $(CTP)
+	SLUICE=$(SLUICE) CTP=$(CTP) scripts/bench-e2e.sh $(or $(BENCH_RECORDS),1000000) $(or $(BENCH_ROUNDS),2)
+
+# Exactly once against at least once (`sluice run`, seed-processor) on one noida-db broker, in
+# the same run: BENCH_RECORDS records, BENCH_ROUNDS rounds; prints the ratio.
+bench-eos: release test-deps
+	SLUICE=$(SLUICE) scripts/bench-eos.sh $(or $(BENCH_RECORDS),200000) $(or $(BENCH_ROUNDS),3)
 
 # libFuzzer targets (YAML + validator, expressions, record decoding); FUZZ_SECONDS per target.
 fuzz: deps

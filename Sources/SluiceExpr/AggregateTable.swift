@@ -12,9 +12,15 @@ public final class AggregateTable {
     /// The program's slots and arguments, kept here so that updates need not copy the program.
     private let slots: [AggregateProgram.Slot]
     private let arguments: [Compiled]
+    /// The integer form of rows (see `IntFoldPlan`), when every aggregate is one it covers.
+    let intFold: IntFoldPlan?
     // Touched on every record and never while one of its own accesses is in progress (the
     // updates do not call back into the table): the dynamic exclusivity checks are not needed.
     @exclusivity(unchecked) private var storage: UnsafeMutablePointer<Accumulator>
+    /// Per row, 1 while it is in integer form: its slots' memory then holds two integer words
+    /// each (`IntFoldPlan`) instead of initialized accumulators. Rows leave that form for good
+    /// on the first record or state it cannot hold.
+    @exclusivity(unchecked) private var intRows: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) public private(set) var rowCount = 0
 
@@ -23,20 +29,30 @@ public final class AggregateTable {
         width = program.slots.count
         slots = program.slots
         arguments = program.arguments
+        intFold = MemoryLayout<Accumulator>.stride >= 16 ? IntFoldPlan(slots: program.slots) : nil
         self.capacity = max(1, capacity)
         storage = .allocate(capacity: self.capacity * max(1, width))
+        intRows = .allocate(capacity: self.capacity)
     }
 
     deinit {
-        storage.deinitialize(count: rowCount * width)
+        for row in 0..<rowCount where intRows[row] == 0 { (storage + row * width).deinitialize(count: width) }
         storage.deallocate()
+        intRows.deallocate()
+        intFold?.deallocate()
     }
 
     /// Adds a row in the initial state and returns its number.
     public func appendRow() -> Int {
         if rowCount == capacity { grow() }
         let row = storage + rowCount * width
-        for (i, slot) in slots.enumerated() { (row + i).initialize(to: slot.kind.initial) }
+        if let intFold {
+            intFold.initialize(UnsafeMutableRawPointer(row))
+            intRows[rowCount] = 1
+        } else {
+            for (i, slot) in slots.enumerated() { (row + i).initialize(to: slot.kind.initial) }
+            intRows[rowCount] = 0
+        }
         rowCount += 1
         return rowCount - 1
     }
@@ -45,27 +61,40 @@ public final class AggregateTable {
     public func removeLastRow() {
         guard rowCount > 0 else { return }
         rowCount -= 1
-        (storage + rowCount * width).deinitialize(count: width)
+        if intRows[rowCount] == 0 { (storage + rowCount * width).deinitialize(count: width) }
     }
 
     /// Removes every row, keeping the buffer.
     public func removeAll() {
-        storage.deinitialize(count: rowCount * width)
+        for row in 0..<rowCount where intRows[row] == 0 { (storage + row * width).deinitialize(count: width) }
         rowCount = 0
     }
 
     private func grow() {
         let newCapacity = capacity * 2
         let newStorage = UnsafeMutablePointer<Accumulator>.allocate(capacity: newCapacity * max(1, width))
-        newStorage.moveInitialize(from: storage, count: rowCount * width)
+        // Raw bytes: rows in integer form hold no accumulators to move.
+        UnsafeMutableRawPointer(newStorage).copyMemory(from: storage, byteCount: rowCount * width * MemoryLayout<Accumulator>.stride)
         storage.deallocate()
         storage = newStorage
+        let newRows = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newRows.initialize(from: intRows, count: rowCount)
+        intRows.deallocate()
+        intRows = newRows
         capacity = newCapacity
+    }
+
+    /// Turns `row` from integer form into accumulators, for the general paths.
+    @inline(__always) private func spill(_ row: Int) {
+        guard intRows[row] != 0, let intFold else { return }
+        intFold.spill(storage + row * width)
+        intRows[row] = 0
     }
 
     /// Folds one record into `row`; on an error the row is left as it was.
     public func update(row: Int, with context: EvaluationContext) throws(EvaluationError) {
         guard row >= 0, row < rowCount else { return }
+        spill(row)
         try AggregateProgram.update(storage + row * width, slots, arguments, with: context)
     }
 
@@ -73,7 +102,18 @@ public final class AggregateTable {
     /// `program.argumentFieldNames`, in order) into `row`; on an error the row is left as it was.
     public func update(row: Int, arguments values: UnsafeBufferPointer<Value>) throws(EvaluationError) {
         guard row >= 0, row < rowCount, values.count >= arguments.count else { return }
+        if intRows[row] != 0, let intFold, intFold.fold(storage + row * width, values: values.baseAddress) { return }
+        spill(row)
         try AggregateProgram.fold(storage + row * width, slots, arguments.isEmpty ? nil : values.baseAddress)
+    }
+
+    /// Folds a record whose arguments are all integers (one per `program.argumentFieldNames`)
+    /// into `row` while it is in integer form; false, with nothing changed, otherwise (then
+    /// `update(row:arguments:)` does it).
+    @inline(__always)
+    public func foldIntegers(row: Int, _ values: UnsafePointer<Int64>) -> Bool {
+        guard row >= 0, row < rowCount, intRows[row] != 0, let intFold else { return false }
+        return intFold.fold(UnsafeMutableRawPointer(storage + row * width), integers: values)
     }
 
     /// Folds `state` (of later records) into `row`, as `AggregateProgram.merge` does.
@@ -85,6 +125,9 @@ public final class AggregateTable {
     /// A copy of `row`'s state.
     public func state(row: Int) -> AggregateState {
         guard row >= 0, row < rowCount else { return program.makeState() }
+        if intRows[row] != 0, let intFold {
+            return AggregateState(slots: intFold.accumulators(UnsafeMutableRawPointer(storage + row * width)))
+        }
         return AggregateState(slots: ContiguousArray(UnsafeBufferPointer(start: storage + row * width, count: width)))
     }
 
@@ -93,17 +136,22 @@ public final class AggregateTable {
         guard row >= 0, row < rowCount else { return }
         let target = storage + row * width
         let source = state.slots.count == width ? state : program.makeState()
+        if intRows[row] != 0 {
+            intRows[row] = 0
+            for i in 0..<width { (target + i).initialize(to: source.slots[i]) }
+            return
+        }
         for i in 0..<width { target[i] = source.slots[i] }
     }
 
     /// The bytes of the buffer (all of its capacity) and of this object.
     public var byteCount: Int {
-        capacity * max(1, width) * MemoryLayout<Accumulator>.stride + MemoryLayout<Int>.stride * 8
+        capacity * (max(1, width) * MemoryLayout<Accumulator>.stride + 1) + MemoryLayout<Int>.stride * 10
     }
 
     /// The bytes a row takes in the buffer (values that live elsewhere, such as long strings
     /// kept by `min` or `last`, or `count_distinct` sets, not included).
-    public var rowBytes: Int { width * MemoryLayout<Accumulator>.stride }
+    public var rowBytes: Int { width * MemoryLayout<Accumulator>.stride + 1 }
 }
 
 extension AggregateProgram {

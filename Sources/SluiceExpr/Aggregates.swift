@@ -15,6 +15,9 @@ public struct AggregateProgram: Sendable {
     /// (`sum(value)`), else nil: callers that decoded the field can pass its value directly.
     public let argumentFieldNames: [String?]
     private let results: [Compiled]
+    /// Per name, its slot when every expression is a bare aggregate call (`sum(value)`), the
+    /// usual case: results are then the finished accumulators, with no expression to run.
+    private let plainResults: [Int]?
 
     /// One accumulator: what it computes and which argument it folds (nil for `count()`).
     struct Slot: Sendable {
@@ -70,6 +73,17 @@ public struct AggregateProgram: Sendable {
         results = try expressions.map { (entry) throws(ExpressionError) -> Compiled in
             Compiled(run: try finishing.compile(entry.expression.root))
         }
+        var bare: [Int]? = []
+        for (_, expression) in expressions {
+            guard case .call(let function, _) = expression.root.kind, Functions.aggregateNames.contains(function),
+                let slot = slotIndex[expression.root.canonical]
+            else {
+                bare = nil
+                break
+            }
+            bare?.append(slot)
+        }
+        plainResults = bare
         self.slots = slots
         self.arguments = arguments
         argumentFieldNames = argumentFields
@@ -144,6 +158,14 @@ public struct AggregateProgram: Sendable {
     /// The current result, one field per name, in declaration order.
     public func result(_ state: AggregateState) throws(EvaluationError) -> JSONObject {
         let current = state.slots.count == slots.count ? state : makeState()
+        if let plainResults {
+            var object = JSONObject()
+            object.fields.reserveCapacity(names.count)
+            for (name, slot) in zip(names, plainResults) {
+                object.fields.append((key: name, value: AggregateKind.finished(current.slots[slot])))
+            }
+            return object
+        }
         let finished = current.slots.map(AggregateKind.finished)
         let context = EvaluationContext(value: .null)
         var object = JSONObject()

@@ -52,6 +52,13 @@ public struct BorrowedRecord {
             topic: topic, partition: partition, offset: offset, timestamp: timestamp,
             key: key.map { Array($0) }, headers: headers, value: value.map { Array($0) })
     }
+
+    /// An owned copy whose key may share storage with an equal key copied before.
+    func copy(names: inout TopicNames) -> Record {
+        Record(
+            topic: topic, partition: partition, offset: offset, timestamp: timestamp,
+            key: key.map { names.key($0) }, headers: headers, value: value.map { Array($0) })
+    }
 }
 
 /// What a borrowing batch poll hands to its closure.

@@ -95,6 +95,7 @@ public final class KafkaConsumer: Sendable {
     /// those already fetched (without waiting further). Blocks. Empty when nothing arrived.
     public func pollBatch(maxMessages: Int, timeoutMs: Int32) -> [KafkaMessage] {
         var messages: [KafkaMessage] = []
+        messages.reserveCapacity(min(maxMessages, 1024))
         var topics = TopicNames()
         withPolledMessages(maxMessages: maxMessages, timeoutMs: timeoutMs) { message in
             messages.append(KafkaMessage(message, handle: handle, topics: &topics))

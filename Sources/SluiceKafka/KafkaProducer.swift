@@ -52,6 +52,7 @@ public final class KafkaProducer: Sendable {
     let handle: NativeHandle
     let callbacks: ClientCallbacks
     private let nextID = Atomic<UInt64>(1)
+    private let topics = TopicHandles()
 
     /// Creates the producer. Nothing is sent until the first `produce`.
     public init(config: KafkaConfig, logHandler: KafkaLogHandler? = nil) throws(KafkaError) {
@@ -71,6 +72,7 @@ public final class KafkaProducer: Sendable {
     deinit {
         // Messages not yet delivered are discarded: callers flush first. The callbacks object
         // is released only after this returns, so no callback can reach a freed object.
+        topics.destroyAll()
         rd_kafka_destroy(handle.pointer)
     }
 
@@ -90,6 +92,7 @@ public final class KafkaProducer: Sendable {
         headers: [Header] = [], timestamp: Int64? = nil
     ) throws(KafkaError) -> UInt64 {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let topicHandle = topics.handle(for: topic, client: handle.pointer)
         let error = topic.withCString { topicName in
             withBytes(key) { keyBytes in
                 withBytes(value) { valueBytes in
@@ -102,7 +105,11 @@ public final class KafkaProducer: Sendable {
                             vus[count] = vu
                             count += 1
                         }
-                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topicName }
+                        if let topicHandle {
+                            add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topicHandle }
+                        } else {
+                            add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topicName }
+                        }
                         if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
                         // F_COPY: librdkafka copies the value, so Swift may free it on return.
                         add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }

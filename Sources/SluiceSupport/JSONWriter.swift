@@ -100,7 +100,7 @@ extension JSONOutput {
             // The common case (keys, most text): one copy between the quotes.
             reserve(bytes.count + 2)
             appendReserved(UInt8(ascii: "\""))
-            (start + count).initialize(from: plain, count: bytes.count)
+            JSONOutput.copy(plain, to: start + count, bytes.count)
             advance(by: bytes.count)
             appendReserved(UInt8(ascii: "\""))
             return

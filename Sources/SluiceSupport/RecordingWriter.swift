@@ -5,10 +5,11 @@ extension Record {
     /// `"headers":["k","v"],"key":"A","payload":"{\"id\":1}"}`. `headers` is left out when
     /// there are none, as kcat does; `key` and `payload` are null when absent. Bytes that are
     /// not valid UTF-8 (in the key, payload or header values) are written with U+FFFD in place
-    /// of each bad sequence, since JSON text cannot carry arbitrary bytes.
-    public func writeEnvelope(into out: inout [UInt8], broker: Int = -1) {
+    /// of each bad sequence, since JSON text cannot carry arbitrary bytes. `timestampType` is
+    /// kcat's `tstype`: `create`, `logappend` (the broker set the timestamp) or `none`.
+    public func writeEnvelope(into out: inout [UInt8], broker: Int = -1, timestampType: String = "create") {
         JSONOutput.with { output in
-            output.writeEnvelope(self, broker: broker)
+            output.writeEnvelope(self, broker: broker, timestampType: timestampType)
             out.append(contentsOf: output.bytes)
         }
     }
@@ -52,14 +53,16 @@ public struct RecordingWriter: Sendable {
 }
 
 extension JSONOutput {
-    mutating func writeEnvelope(_ record: Record, broker: Int) {
+    mutating func writeEnvelope(_ record: Record, broker: Int, timestampType: String = "create") {
         append("{\"topic\":")
         writeString(record.topic)
         append(",\"partition\":")
         writeInteger(Int64(record.partition))
         append(",\"offset\":")
         writeInteger(record.offset)
-        append(",\"tstype\":\"create\",\"ts\":")
+        append(",\"tstype\":")
+        writeString(timestampType)
+        append(",\"ts\":")
         writeInteger(record.timestamp)
         append(",\"broker\":")
         writeInteger(Int64(broker))

@@ -24,6 +24,8 @@ struct Sluice: AsyncParsableCommand {
             RecordCommand.self,
             Demo.self,
             Broker.self,
+            Generate.self,
+            BenchEOS.self,
         ]
     )
 }

@@ -6,7 +6,7 @@ final class RegistryTests: XCTestCase {
     func testNamesAreUniqueAndLookupWorks() {
         let names = StepRegistry.names
         XCTAssertEqual(Set(names).count, names.count)
-        XCTAssertEqual(names, ["filter", "map", "select", "drop", "to", "aggregate", "window"])
+        XCTAssertEqual(names, ["filter", "map", "select", "drop", "to", "aggregate", "window", "lookup", "join"])
         for name in names { XCTAssertEqual(StepRegistry.step(named: name)?.name, name) }
         XCTAssertNil(StepRegistry.step(named: "fliter"))
     }
@@ -14,7 +14,13 @@ final class RegistryTests: XCTestCase {
     /// Every step's documented example is a valid step, with no diagnostics at all.
     func testEveryStepExampleValidates() {
         for step in StepRegistry.all {
-            let text = SpecFixtures.pipeline(steps: SpecFixtures.indent(step.example))
+            var text = SpecFixtures.pipeline(steps: SpecFixtures.indent(step.example))
+            // Join examples name a second source: customers (lookup) or payments (join).
+            for other in ["customers", "payments"] where step.example.contains(": \(other)\n") {
+                text = text.replacingOccurrences(
+                    of: "source:\n  topics: [input-topic]",
+                    with: "sources:\n  input: {topics: [input-topic]}\n  \(other): {topics: [\(other)]}")
+            }
             let (spec, diagnostics) = SpecFixtures.load(text)
             XCTAssertEqual(rendered(diagnostics), "", "example of \(step.name)")
             XCTAssertEqual(spec?.steps.first?.typeName, step.name)

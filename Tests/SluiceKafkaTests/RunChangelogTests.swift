@@ -7,9 +7,15 @@ import XCTest
 /// Changelog writes are the changes since the last write, tombstones included, and reading
 /// them back restores the same state.
 final class RunChangelogTests: XCTestCase {
+    /// Another group running the same pipeline must not restore this group's state or positions.
+    func testTopicsAreNamedAfterTheGroup() throws {
+        let (_, plan) = try RunTestSupport.load("pipelines/category-windows.yaml")
+        XCTAssertEqual(Changelog(group: "nightly", plan: plan, inputPartitions: 3).topics.map(\.name), ["nightly-0-window-changelog"])
+    }
+
     func testChangesRoundTripThroughRecords() throws {
         let (spec, plan) = try RunTestSupport.load("pipelines/category-windows.yaml")
-        let changelog = Changelog(pipeline: spec.name, plan: plan, inputPartitions: 3)
+        let changelog = Changelog(group: spec.source.group, plan: plan, inputPartitions: 3)
         XCTAssertEqual(changelog.topics.map(\.name), ["category-windows-0-window-changelog"])
         XCTAssertTrue(changelog.isAligned)
 
@@ -38,7 +44,7 @@ final class RunChangelogTests: XCTestCase {
         let records = writes.enumerated().map { index, write in
             Record(topic: write.topic, partition: write.partition, offset: Int64(index), key: write.key, value: write.value)
         }
-        let fresh = Changelog(pipeline: spec.name, plan: plan, inputPartitions: 3)
+        let fresh = Changelog(group: spec.source.group, plan: plan, inputPartitions: 3)
         let restored = fresh.absorb(records)
         XCTAssertEqual(restored.unreadable, 0)
         XCTAssertEqual(restored.state.entries, engine.snapshot().entries)

@@ -27,6 +27,7 @@ extension TraceEvent {
         switch plan.steps.indices.contains(index) ? plan.steps[index] : nil {
         case .window(let w)?: name = "\(w.kind.name) window at \(w.location)"
         case .aggregate(let a)?: name = "aggregate at \(a.location)"
+        case .join(let j)?: name = "\(j.mode == .lookup ? "lookup" : "join") at \(j.location)"
         default: name = "step"
         }
         return "step \(index + 1) (\(name))"

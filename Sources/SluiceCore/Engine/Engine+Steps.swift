@@ -74,6 +74,8 @@ extension Engine {
                 return aggregate(runtime, &working, step: index)
             case .window(let runtime):
                 return window(runtime, &working, step: index)
+            case .join(let runtime):
+                return join(runtime, &working, step: index)
             }
             index += 1
         }
@@ -128,6 +130,9 @@ extension Engine {
         if working.decoded, !working.derived, let direct = runtime.direct, let decoder = partialDecoder,
             let key = decoder.slot(direct.keySlot)
         {
+            if let state = fastAggregateAdd(runtime, key: key, decoder: decoder, slots: direct.argumentSlots) {
+                return aggregated(state, key: key, runtime, working, step: step)
+            }
             let outcome = decoder.withValues(at: direct.argumentSlots) { arguments in
                 Result { () throws(EvaluationError) -> AggregateState? in
                     try runtime.add(key: key) { (table, row) throws(EvaluationError) in
@@ -201,6 +206,7 @@ extension Engine {
         case .to(let t): t.location
         case .aggregate(let a): a.location
         case .window(let w): w.location
+        case .join(let j): j.location
         }
     }
 }

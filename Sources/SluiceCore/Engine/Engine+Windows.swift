@@ -9,6 +9,9 @@ extension Engine {
         if working.decoded, !working.derived, let direct = runtime.direct, let decoder = partialDecoder,
             case .time(let store) = runtime.store, let key = decoder.slot(direct.keySlot)
         {
+            if fastTumblingAdd(runtime, store, eventTime: working.eventTime, key: key, decoder: decoder, slots: direct.argumentSlots) {
+                return
+            }
             let done: Void? = decoder.withValues(at: direct.argumentSlots) { arguments in
                 add(to: store, runtime, &working, step: step, key: key) { (table, row) throws(EvaluationError) in
                     try table.update(row: row, arguments: arguments)
@@ -110,7 +113,11 @@ extension Engine {
 
     /// A late record: sent unchanged (as read from the source) to `late_topic`, or dropped and counted.
     private func late(_ working: Working, runtime: WindowRuntime, step: Int, streamTime: Int64) {
-        let topic = runtime.plan.lateTopic
+        routeLate(working, to: runtime.plan.lateTopic, step: step, streamTime: streamTime)
+    }
+
+    /// Sends a late record (windows and joins alike) to `topic`, or drops and counts it.
+    func routeLate(_ working: Working, to topic: String?, step: Int, streamTime: Int64) {
         if options.trace {
             let by = current.map(Self.coordinates) ?? RecordCoordinates(topic: "", partition: -1, offset: -1)
             traceEvents.append(.late(step: step, record: by, eventTime: working.eventTime, streamTime: streamTime, routedTo: topic))
@@ -143,6 +150,7 @@ extension Engine {
             if window.hasOwnClock && streamTime != Int64.max { continue }
             close(window, step: step, streamTime: streamTime)
         }
+        expireJoins(streamTime: streamTime)
     }
 
     private func close(_ window: WindowRuntime, step: Int, streamTime: Int64) {

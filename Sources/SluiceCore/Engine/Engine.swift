@@ -33,6 +33,8 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var inputCount: Int64 = 0
 
     let runtimes: [StepRuntime]
+    /// Topics of other sources and the join step each feeds; nil without joins.
+    let joinRoutes: [String: Int]?
     @exclusivity(unchecked) var clock: StreamClock
     let eventTimeReader: EventTimeReader
     /// Whether any expression may call `key()`, so the key is decoded to text only when needed.
@@ -63,6 +65,7 @@ public final class Engine {
             let direct = decoder?.direct.flatMap { $0.step == index ? $0.inputs : nil }
             return StepRuntime(step, afterStatefulStep: stateful, direct: direct)
         }
+        joinRoutes = Self.joinRoutes(plan)
         clock = StreamClock(idleTimeoutMs: plan.source.idleTimeoutMs, wallClock: options.clock == .wallClock)
         eventTimeReader = EventTimeReader(eventTime: plan.source.eventTime)
         needsKeyText = plan.expressionSources.contains { $0.contains("key(") }
@@ -91,6 +94,7 @@ public final class Engine {
     }
 
     private func process(_ input: UnsafePointer<Record>, wallTime: Int64) {
+        if let joinRoutes, let step = joinRoutes[input.pointee.topic] { return processJoinSide(input, step: step, wallTime: wallTime) }
         // Fields are read through the pointer one at a time, so the record is never copied whole.
         let bytes = input.pointee.value
         var value = Value.null
@@ -219,6 +223,7 @@ public final class Engine {
         runtimes.reduce(0) { total, runtime in
             switch runtime {
             case .window(let w): total + w.openWindowCount
+            case .join(let j): total + j.stateCount
             case .aggregate(let a): total + a.keys.count
             default: total
             }
@@ -231,13 +236,14 @@ public final class Engine {
         runtimes.reduce(0) { total, runtime in
             switch runtime {
             case .window(let w): total + w.stateBytes
+            case .join(let j): total + j.stateBytes
             case .aggregate(let a): total + a.stateBytes
             default: total
             }
         }
     }
 
-    private func streamTimeAdvanced() {
+    func streamTimeAdvanced() {
         guard let time = clock.streamTime else { return }
         guard options.trace else { return closeWindows(streamTime: time) }
         // Traced only when it closes something: that is when users need to know what moved it.
@@ -282,6 +288,7 @@ extension EnginePlan {
             case .to(let t): if let key = t.key { sources.append(key.source) }
             case .aggregate(let a): sources += [a.key.expression.source] + a.aggregateSources
             case .window(let w): sources += [w.key.expression.source] + w.aggregateSources
+            case .join(let j): sources += j.expressionSources
             case .select, .drop: break
             }
         }

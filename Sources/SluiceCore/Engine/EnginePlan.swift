@@ -59,6 +59,8 @@ public enum StepPlan: Sendable {
     case to(ToPlan)
     case aggregate(AggregatePlan)
     case window(WindowPlan)
+    /// `lookup` or `join` (see JoinPlan).
+    case join(JoinPlan)
 }
 
 public struct FilterPlan: Sendable {

@@ -27,6 +27,11 @@ public struct StateEntry: Sendable, Hashable {
         case window
         /// A record a sliding window keeps to build later windows; `window.start` is its time.
         case slidingRecord = "record"
+        /// A version of a `lookup` table row: `state` holds its computed fields (null: deleted),
+        /// `window.start` the event time it is valid from.
+        case tableRow = "table"
+        /// A record buffered by a stream-stream `join`; `window` is (event time, sequence).
+        case joinRecord = "join-record"
     }
 
     /// Index of the step in the plan.
@@ -100,6 +105,8 @@ extension Engine {
                 for result in results where include(result.key) {
                     entries.append(StateEntry(step: step, kind: .window, key: result.key, window: result.bounds, state: result.state))
                 }
+            case .join(let join):
+                entries += join.entries(step: step, include: include)
             default: continue
             }
         }
@@ -139,6 +146,11 @@ extension Engine {
                     continue
                 }
                 store.restoreRecord(key: entry.key, time: bounds.start, state: entry.state)
+            case (.join(let join), _, _):
+                guard join.restore(entry) else {
+                    ignored += 1
+                    continue
+                }
             default:
                 ignored += 1
                 continue

@@ -19,12 +19,18 @@ final class KeyIndex {
     private let recentKeys: UnsafeMutablePointer<Value>
     private let recentRows: UnsafeMutablePointer<Int>
     private static let recentCount = 64
+    /// Recently found small-string keys by their raw bits (two words per entry, then the row):
+    /// a small string holds its text in those bits, so equal bits mean an equal key, found
+    /// with two comparisons. Other keys (and any miss) take the lookups above.
+    private let smallKeys: UnsafeMutablePointer<UInt64>
 
     init(capacity: Int = 8) {
         recentKeys = .allocate(capacity: Self.recentCount)
         recentKeys.initialize(repeating: .null, count: Self.recentCount)
         recentRows = .allocate(capacity: Self.recentCount)
         recentRows.initialize(repeating: -1, count: Self.recentCount)
+        smallKeys = .allocate(capacity: Self.recentCount * 3)
+        smallKeys.initialize(repeating: 0, count: Self.recentCount * 3)
         var size = 16
         while size < capacity * 2 { size *= 2 }
         buckets = .allocate(capacity: size)
@@ -39,6 +45,7 @@ final class KeyIndex {
         recentKeys.deinitialize(count: Self.recentCount)
         recentKeys.deallocate()
         recentRows.deallocate()
+        smallKeys.deallocate()
     }
 
     var count: Int { keys.count }
@@ -70,8 +77,27 @@ final class KeyIndex {
         return Int(truncatingIfNeeded: mixed >> 58)  // recentCount is 64
     }
 
+    /// The raw bits of `key` when it is a small string (text in the bits themselves), else nil.
+    @inline(__always) private static func smallStringBits(_ key: Value) -> (UInt64, UInt64)? {
+        guard MemoryLayout<String>.size == 16, case .string(let text) = key else { return nil }
+        let bits = unsafeBitCast(text, to: (UInt64, UInt64).self)
+        return (bits.1 >> 61) & 1 == 1 ? bits : nil
+    }
+
     /// The row of `key`, if it was added.
     func find(_ key: Value) -> Int? {
+        guard let bits = Self.smallStringBits(key) else { return findRecent(key) }
+        let entry = smallKeys + 3 * Int(truncatingIfNeeded: ((bits.0 ^ (bits.1 &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+        if entry[2] != 0, entry[0] == bits.0, entry[1] == bits.1 { return Int(entry[2] - 1) }
+        guard let row = findRecent(key) else { return nil }
+        entry[0] = bits.0
+        entry[1] = bits.1
+        entry[2] = UInt64(row + 1)
+        return row
+    }
+
+    /// `find` through the recent keys and the table.
+    private func findRecent(_ key: Value) -> Int? {
         let slot = Self.recentSlot(key)
         if let slot, recentRows[slot] >= 0, recentKeys[slot] == key { return recentRows[slot] }
         guard let row = find(key, hash: Self.hash(key)) else { return nil }

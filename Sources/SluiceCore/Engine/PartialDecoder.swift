@@ -33,6 +33,11 @@ final class PartialDecoder {
         /// Where its bytes are in `nameBytes`.
         var start: Int
         var count: Int
+        /// Its first (up to) eight bytes as a little-endian word, zero-padded.
+        var prefix: UInt64 = 0
+        /// The accepted types of its check (`SchemaFieldRules.Check.types`), when it has a
+        /// check that needs no decoded value; -1 otherwise.
+        var types: Int = -1
     }
 
     /// The top-level field names the plan reads.
@@ -50,6 +55,9 @@ final class PartialDecoder {
     /// The entry of the event-time field when its time can be read from the scan, else -1.
     private let eventTimeEntry: Int
     private let eventTimeInSeconds: Bool
+    /// Per field position, the entry the field there matched in the last record (-1: none):
+    /// records of a topic mostly list their fields in one order.
+    private let lastEntries: UnsafeMutablePointer<Int>
     /// The fields array of the last partial value, kept to be reused by the next record.
     @exclusivity(unchecked) private var spare: [(key: String, value: Value)] = []
     /// Room for the fields maps add.
@@ -57,6 +65,10 @@ final class PartialDecoder {
     /// The decoded values of `names` in the last record, and whether each was there.
     private let slotValues: UnsafeMutablePointer<Value>
     private let slotPresent: UnsafeMutablePointer<Bool>
+    /// Per name, the integer when the last record's field was one (`slotIsInt`), so that
+    /// integer aggregates read it without going through `Value`.
+    private let slotInts: UnsafeMutablePointer<Int64>
+    private let slotIsInt: UnsafeMutablePointer<Bool>
     /// Recently decoded short strings per name (`recentWays` each), by their bytes: fields
     /// such as `category` repeat a few values, and making a `String` costs more than finding it.
     private let recentStrings: UnsafeMutablePointer<Value>
@@ -106,6 +118,12 @@ final class PartialDecoder {
                 stateful = true
                 directCandidate = (index, aggregate.key.expression.singleFieldName, aggregate.program.argumentFieldNames)
                 break steps
+            case .join(let join):
+                // A lookup adds fields as a map does; a stream-stream join nests whole values.
+                guard join.mode == .lookup, add(join.key.expression.rootFieldNames) else { return nil }
+                guard join.fields.allSatisfy({ Self.isASCII($0.name) }) else { return nil }
+                extra += join.fields.count
+                setNames += join.fields.map(\.name)
             case .window(let window):
                 guard add(window.key.expression.rootFieldNames), add(window.program.rootFieldNames) else { return nil }
                 stateful = true
@@ -182,6 +200,10 @@ final class PartialDecoder {
         slotValues.initialize(repeating: .null, count: max(1, names.count))
         slotPresent = .allocate(capacity: max(1, names.count))
         slotPresent.initialize(repeating: false, count: max(1, names.count))
+        slotInts = .allocate(capacity: max(1, names.count))
+        slotInts.initialize(repeating: 0, count: max(1, names.count))
+        slotIsInt = .allocate(capacity: max(1, names.count))
+        slotIsInt.initialize(repeating: false, count: max(1, names.count))
         let ways = max(1, names.count) * Self.recentWays
         recentStrings = .allocate(capacity: ways)
         recentStrings.initialize(repeating: .null, count: ways)
@@ -194,6 +216,16 @@ final class PartialDecoder {
         eventTimeEntry = timeField.map(entry) ?? -1
         eventTimeInSeconds = seconds
         extraCapacity = extra
+        for e in entryList.indices {
+            for k in 0..<min(8, entryList[e].count) {
+                entryList[e].prefix |= UInt64(bytes[entryList[e].start + k]) << (8 * UInt64(k))
+            }
+            if entryList[e].check >= 0, checks[entryList[e].check].deep == nil {
+                entryList[e].types = Int(checks[entryList[e].check].types)
+            }
+        }
+        lastEntries = .allocate(capacity: scan.capacity)
+        lastEntries.initialize(repeating: -1, count: scan.capacity)
         entries = .allocate(capacity: entryList.count)
         _ = entries.initialize(from: entryList)
         nameBytes = .allocate(capacity: max(1, bytes.count))
@@ -201,11 +233,14 @@ final class PartialDecoder {
     }
 
     deinit {
+        lastEntries.deallocate()
         entries.deallocate()
         nameBytes.deallocate()
         slotValues.deinitialize(count: max(1, names.count))
         slotValues.deallocate()
         slotPresent.deallocate()
+        slotInts.deallocate()
+        slotIsInt.deallocate()
         recentStrings.deinitialize(count: max(1, names.count) * Self.recentWays)
         recentStrings.deallocate()
         recentBytes.deallocate()
@@ -213,13 +248,16 @@ final class PartialDecoder {
 
     /// The value of `names[index]` in the last decoded record, if it had the field.
     @inline(__always) func slot(_ index: Int) -> Value? {
-        slotPresent[index] ? slotValues[index] : nil
+        guard slotPresent[index] else { return nil }
+        return slotIsInt[index] ? .int(slotInts[index]) : slotValues[index]
     }
 
     /// Calls `body` with the values at `slots`, in order; nil (without calling it) when one is
     /// missing. Consecutive slots (the usual case) are passed in place, others copied.
     func withValues<R>(at slots: [Int], _ body: (UnsafeBufferPointer<Value>) -> R) -> R? {
         for slot in slots where !slotPresent[slot] { return nil }
+        // Integers are kept unboxed (see `fill`): box the ones asked for.
+        for slot in slots where slotIsInt[slot] { slotValues[slot] = .int(slotInts[slot]) }
         guard let first = slots.first else { return body(UnsafeBufferPointer(start: slotValues, count: 0)) }
         var consecutive = true
         for (i, slot) in slots.enumerated() where slot != first + i { consecutive = false }
@@ -228,6 +266,18 @@ final class PartialDecoder {
             for (i, slot) in slots.enumerated() { values.initializeElement(at: i, to: slotValues[slot]) }
             defer { _ = values.deinitialize() }
             return body(UnsafeBufferPointer(values))
+        }
+    }
+
+    /// Calls `body` with the integers at `slots`, in order; nil (without calling it) unless
+    /// each is present and an integer.
+    @inline(__always)
+    func withIntegers<R>(at slots: [Int], _ body: (UnsafePointer<Int64>) -> R) -> R? {
+        for slot in slots where !(slotPresent[slot] && slotIsInt[slot]) { return nil }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, slots.count)) { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            for (i, slot) in slots.enumerated() { base[i] = slotInts[slot] }
+            return body(UnsafePointer(base))
         }
     }
 
@@ -276,13 +326,7 @@ final class PartialDecoder {
         for i in 0..<names.count { slotPresent[i] = false }
         for i in 0..<scan.count {
             let field = scan[i]
-            var found = -1
-            for e in 0..<entries.count where entries[e].count == field.keyCount {
-                if Self.bytesEqual(nameBytes + entries[e].start, base + field.keyStart, field.keyCount) {
-                    found = e
-                    break
-                }
-            }
+            let found = entryIndex(of: field, at: i, base: base, textCount: text.count)
             var check = otherFields
             var read = -1
             if found >= 0 {
@@ -290,6 +334,13 @@ final class PartialDecoder {
                 if entry.required { required += 1 }
                 check = entry.check
                 read = entry.read
+                if entry.types >= 0 {
+                    // A type-only check, without copying the check.
+                    guard SchemaFieldRules.Check(types: UInt8(truncatingIfNeeded: entry.types), deep: nil)
+                        .acceptsType(field.kind, bits: field.bits)
+                    else { return false }
+                    check = -1
+                }
                 if found == eventTimeEntry, field.kind == .int {
                     if !eventTimeInSeconds {
                         eventTime = field.bits
@@ -308,14 +359,51 @@ final class PartialDecoder {
                     guard let value, deep(value) else { return false }
                 }
             }
-            if read >= 0 {
+            if read >= 0, value == nil, field.kind == .int, !buildsObject {
+                // Only direct inputs read it: kept unboxed until asked for (`slot`, `withValues`).
+                slotPresent[read] = true
+                slotIsInt[read] = true
+                slotInts[read] = field.bits
+            } else if read >= 0 {
                 guard let decoded = value ?? decodeValue(i, field, text: text, base: base, name: read) else { return false }
                 if buildsObject { fields.append((key: names[read], value: decoded)) }
                 slotValues[read] = decoded
                 slotPresent[read] = true
+                slotIsInt[read] = field.kind == .int
+                slotInts[read] = field.bits
             }
         }
         return required == requiredCount
+    }
+
+    /// The entry whose name is the key of `field` (the scanned field at `position`), or -1.
+    @inline(__always)
+    private func entryIndex(of field: JSONObjectScan.Field, at position: Int, base: UnsafePointer<UInt8>, textCount: Int) -> Int {
+        let guess = lastEntries[position]
+        if guess >= 0, keyMatches(guess, field, base: base, textCount: textCount) { return guess }
+        var found = -1
+        for e in 0..<entries.count where keyMatches(e, field, base: base, textCount: textCount) {
+            found = e
+            break
+        }
+        lastEntries[position] = found
+        return found
+    }
+
+    /// Whether the key of `field` is the name of entry `e`: its first word compared at once.
+    @inline(__always)
+    private func keyMatches(_ e: Int, _ field: JSONObjectScan.Field, base: UnsafePointer<UInt8>, textCount: Int) -> Bool {
+        let entry = entries[e]
+        let count = field.keyCount
+        guard entry.count == count else { return false }
+        let key = base + field.keyStart
+        // A key is followed by at least `":0}`, so its first eight bytes are readable when it
+        // has four or more; shorter ones are checked against the end.
+        guard field.keyStart + 8 <= textCount else { return Self.bytesEqual(nameBytes + entry.start, key, count) }
+        let word = UInt64(littleEndian: UnsafeRawPointer(key).loadUnaligned(as: UInt64.self))
+        let mask: UInt64 = count >= 8 ? ~0 : (1 << (8 * UInt64(count))) &- 1
+        guard word & mask == entry.prefix else { return false }
+        return count <= 8 || Self.bytesEqual(nameBytes + entry.start + 8, key + 8, count - 8)
     }
 
     /// The value of scanned field `index` (`field`), read for `names[name]`: short plain strings

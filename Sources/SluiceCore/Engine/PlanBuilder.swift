@@ -19,7 +19,7 @@ extension EnginePlan {
             idleTimeoutMs: spec.source.idleTimeoutMs, schema: schema, location: spec.source.location)
         var steps: [StepPlan] = []
         for step in spec.steps {
-            if let plan = StepPlan(config: step.config, into: &diagnostics) { steps.append(plan) }
+            if let plan = StepPlan(config: step.config, spec: spec, into: &diagnostics) { steps.append(plan) }
         }
         let sinks = spec.sinks.map { SinkPlan(topic: $0.topic, key: $0.key, location: $0.location) }
         if diagnostics.hasErrors { throw PlanError(diagnostics: diagnostics.all) }

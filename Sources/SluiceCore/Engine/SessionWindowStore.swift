@@ -59,7 +59,8 @@ final class SessionWindowStore {
                 try program.apply(&combined.state, context)
             } else {
                 var state = list[first].state
-                for next in list[(first + 1)..<(first + count)] { state = program.merge(state, next.state) }
+                // A merge past the largest number is an error record, like a record causing it.
+                for next in list[(first + 1)..<(first + count)] { state = try program.mergeChecked(state, next.state) }
                 try program.apply(&state, context)
                 combined.state = state
                 combined.last = list[first + count - 1].last

@@ -48,7 +48,24 @@ final class SlidingWindowStore {
         var entry = keys.removeValue(forKey: key) ?? KeyState()
         defer { keys[key] = entry }
         prune(&entry, streamTime: streamTime)
+        // A merge that overflows makes this record an error and must leave the key as it was.
+        let before = (entry, changed.count, opened.count)
+        do throws(EvaluationError) {
+            try insert(t, single, into: &entry, key: key, streamTime: streamTime, program: program,
+                       changed: &changed, opened: &opened, collectChanges: collectChanges)
+        } catch {
+            entry = before.0
+            changed.removeLast(changed.count - before.1)
+            opened.removeLast(opened.count - before.2)
+            throw error
+        }
+        return true
+    }
 
+    private func insert(
+        _ t: Int64, _ single: AggregateState, into entry: inout KeyState, key: Value, streamTime: Int64,
+        program: AggregateProgram, changed: inout [WindowResult], opened: inout [WindowBounds], collectChanges: Bool
+    ) throws(EvaluationError) {
         let position = entry.records.firstIndex { $0.time > t } ?? entry.records.count
         let previous = position > 0 ? entry.records[position - 1].time : nil
         entry.records.insert((t, single), at: position)
@@ -57,18 +74,22 @@ final class SlidingWindowStore {
         for index in entry.windows.indices {
             let start = entry.windows[index].start
             if start <= t, t <= start.plusSaturating(size) {
-                entry.windows[index].state = program.merge(entry.windows[index].state, single)
+                entry.windows[index].state = try program.mergeChecked(entry.windows[index].state, single)
                 if collectChanges { touched.append(start) }
             }
         }
-        func create(_ start: Int64) {
+        func create(_ start: Int64) throws(EvaluationError) {
             guard !isClosed(start: start, streamTime: streamTime),
                 !entry.windows.contains(where: { $0.start == start })
             else { return }
             let last = start.plusSaturating(size)
             var state: AggregateState?
             for record in entry.records where record.time >= start && record.time <= last {
-                state = state.map { program.merge($0, record.state) } ?? record.state
+                if let current = state {
+                    state = try program.mergeChecked(current, record.state)
+                } else {
+                    state = record.state
+                }
             }
             guard let state else { return }
             let at = entry.windows.firstIndex { $0.start > start } ?? entry.windows.count
@@ -77,12 +98,12 @@ final class SlidingWindowStore {
             opened.append(bounds(start))
             if collectChanges { touched.append(start) }
         }
-        create(t.minusSaturating(size))  // the record's left window
+        try create(t.minusSaturating(size))  // the record's left window
         if entry.records.contains(where: { $0.time > t && $0.time <= t.plusSaturating(size).plusSaturating(1) }) {
-            create(t.plusSaturating(1))  // its right window, when a later record falls in it
+            try create(t.plusSaturating(1))  // its right window, when a later record falls in it
         }
         if let previous, previous < t, previous.plusSaturating(1).plusSaturating(size) >= t {
-            create(previous.plusSaturating(1))  // the previous record's right window now holds t
+            try create(previous.plusSaturating(1))  // the previous record's right window now holds t
         }
         if collectChanges {
             for start in Set(touched).sorted() {
@@ -91,7 +112,6 @@ final class SlidingWindowStore {
                 }
             }
         }
-        return true
     }
 
     /// Removes the windows that close at `streamTime`, in end order, then key order.

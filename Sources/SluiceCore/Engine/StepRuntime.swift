@@ -10,6 +10,7 @@ enum StepRuntime {
     case to(ToPlan)
     case aggregate(AggregateRuntime)
     case window(WindowRuntime)
+    case join(JoinRuntime)
 
     init(_ plan: StepPlan, afterStatefulStep: Bool = false, direct: DirectInputs? = nil) {
         switch plan {
@@ -20,6 +21,7 @@ enum StepRuntime {
         case .to(let p): self = .to(p)
         case .aggregate(let p): self = .aggregate(AggregateRuntime(plan: p, direct: direct))
         case .window(let p): self = .window(WindowRuntime(plan: p, ownClock: afterStatefulStep, direct: direct))
+        case .join(let p): self = .join(JoinRuntime(plan: p))
         }
     }
 }
@@ -31,7 +33,7 @@ final class AggregateRuntime {
     let keys = KeyIndex()
     let table: AggregateTable
     /// Records seen per row. Not accessed during its own mutation: unchecked.
-    @exclusivity(unchecked) private(set) var counts: ContiguousArray<Int64> = []
+    @exclusivity(unchecked) var counts: ContiguousArray<Int64> = []
 
     /// Where the key and arguments are among the decoded source fields, when they are plain fields.
     let direct: DirectInputs?

@@ -29,6 +29,8 @@ public enum PipelineSchema {
             "description": .string("A Sluice stream-processing pipeline file (see docs/spec.md and `sluice steps`)."),
         ]
         for field in object.fields { header[field.key] = field.value }
+        // `source` or `sources`, not both.
+        header["oneOf"] = .array([.object(["required": .array([.string("source")])]), .object(["required": .array([.string("sources")])])])
         header["definitions"] = .object(definitions)
         object = header
         root = .object(object)

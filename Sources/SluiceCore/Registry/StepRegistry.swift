@@ -9,6 +9,8 @@ public enum StepRegistry {
         ToStep.self,
         AggregateStep.self,
         WindowStep.self,
+        LookupStep.self,
+        JoinStep.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

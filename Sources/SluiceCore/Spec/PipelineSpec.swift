@@ -8,7 +8,10 @@ public struct PipelineSpec: Sendable {
     /// `pipeline:`; the default consumer group and the prefix of internal topics.
     public var name: String
     public var description: String?
+    /// The stream the steps consume: `source:`, or the first of `sources:`.
     public var source: SourceSpec
+    /// The other entries of `sources:`, in file order: tables and streams that join steps name.
+    public var otherSources: [SourceSpec] = []
     public var steps: [StepInstance]
     public var sinks: [SinkSpec]
     /// `dead_letter.topic`: where error records go; nil means they are counted and skipped.
@@ -42,7 +45,13 @@ public struct PipelineSpec: Sendable {
             "The pipeline's name: lowercase letters, digits, `.`, `_` and `-`. The default consumer group and the prefix of internal topics.",
             example: "category-windows"),
         FieldSpec("description", .string, "What the pipeline does, for people.", example: "60 s tumbling windows per category"),
-        FieldSpec("source", .section(SourceSpec.fields), required: true, "Where records come from and how to read them."),
+        FieldSpec(
+            "source", .section(SourceSpec.fields),
+            "Where records come from and how to read them. Required unless `sources` is given."),
+        FieldSpec(
+            "sources", .map(.section(SourceSpec.fields)),
+            "Several named sources instead of `source`, for joins: the steps consume the first one; `lookup` and `join` steps name the others (see docs/joins.md).",
+            example: "{orders: {topics: [orders]}, customers: {topics: [customers]}}"),
         FieldSpec(
             "steps", .steps,
             "The ordered transform steps, each `- <step>: <fields>`; see `sluice steps`. Default: none (records go straight to the sinks)."),

@@ -15,6 +15,8 @@ public struct SourceSpec: Sendable {
     /// The loaded JSON Schema; records that violate it are error records.
     public var schema: Value?
     public var location: SourceLocation
+    /// The source's name: its key under `sources:`, or `source` for a pipeline's single `source:`.
+    public var name: String = "source"
 
     public init(
         topics: [String], group: String, format: ValueFormat = .json, start: StartPosition = .earliest,

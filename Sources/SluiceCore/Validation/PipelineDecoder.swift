@@ -19,8 +19,21 @@ struct PipelineDecoder {
         guard let found = reader.fields(of: root, declared: PipelineSpec.fields, context: nil) else { return nil }
         let name = found["pipeline"].flatMap { reader.identifier($0.value, noun: "pipeline name") }
         let description = found["description"].flatMap { reader.string($0.value) }
-        let source = found["source"].flatMap {
+        var source = found["source"].flatMap {
             reader.source($0.value, pipelineName: name, baseDirectory: baseDirectory)
+        }
+        var otherSources: [SourceSpec] = []
+        if let sources = found["sources"] {
+            let named = reader.namedSources(sources.value, pipelineName: name, baseDirectory: baseDirectory)
+            if found["source"] != nil {
+                reader.diagnostics.error(
+                    "conflicting-keys", "use either 'source' or 'sources', not both", at: sources.key.location)
+            } else if let named, let first = named.first {
+                source = first
+                otherSources = Array(named.dropFirst())
+            }
+        } else if found["source"] == nil {
+            reader.reportMissingSource(root)
         }
         let steps = found["steps"].map { reader.steps($0.value) } ?? []
         let sinks = found["sinks"].flatMap { self.sinks($0.value) }
@@ -32,18 +45,22 @@ struct PipelineDecoder {
         let tests = found["tests"].flatMap { reader.tests($0.value, defaultTopic: source?.topics.first ?? "") }
 
         var types = TypeChecker(origins: reader.expressionOrigins, fieldLists: reader.fieldListItems)
+        types.sources = ([source].compactMap { $0 } + otherSources)
         types.check(
             source: source, eventTimeLocation: eventTimeFieldLocation(found["source"]?.value),
             steps: steps, sinks: sinks ?? [])
         reader.diagnostics.emit(contentsOf: types.diagnostics.all)
         warnAboutLoops(source: source, steps: steps, sinks: sinks ?? [])
+        if let source { JoinChecks.check(steps: steps, stream: source, others: otherSources, into: &reader.diagnostics) }
 
         guard !reader.diagnostics.hasErrors, let name, let source, let sinks else { return nil }
-        return PipelineSpec(
+        var spec = PipelineSpec(
             file: file, name: name, description: description, source: source,
             steps: steps.compactMap { $0 }, sinks: sinks, deadLetter: deadLetter,
             guarantee: guarantee.flatMap(Guarantee.init(rawValue:)) ?? .atLeastOnce,
             kafka: kafka ?? [], tests: tests ?? [])
+        spec.otherSources = otherSources
+        return spec
     }
 
     mutating func sinks(_ node: YAMLNode) -> [SinkSpec]? {

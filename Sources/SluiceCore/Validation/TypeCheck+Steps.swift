@@ -57,6 +57,8 @@ extension TypeChecker {
                 properties.append(JSONProperty(name: entry.name, type: type, required: true))
             }
             return Records(type: JSONType(kinds: .object, properties: properties, origin: origin), holder: holder)
+        case LookupStep.name, JoinStep.name:
+            return applyJoin(step, to: records)
         default:
             // `to` and any other step: check its expressions; records pass unchanged.
             for name in config.values.keys.sorted() {

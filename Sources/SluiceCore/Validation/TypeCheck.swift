@@ -21,6 +21,8 @@ struct TypeChecker {
     let fieldLists: [SourceLocation: [SourceLocation]]
     /// The type after each step (nil for steps that failed to decode), for tests and tools.
     private(set) var stepTypes: [JSONType?] = []
+    /// Every source, the stream first: what `lookup` and `join` steps read from.
+    var sources: [SourceSpec] = []
 
     init(
         origins: [ObjectIdentifier: (scalar: YAMLScalar, location: SourceLocation)],

@@ -36,7 +36,7 @@ extension DemoSession {
     /// count, to be created with the cluster (so that state is partitioned like its input).
     public static func changelogTopics(for pipelines: [DemoPipelineFile], inputPartitions: Int32) -> [(String, Int32)] {
         pipelines.flatMap { pipeline in
-            Changelog(pipeline: pipeline.spec.name, plan: pipeline.plan, inputPartitions: Int(inputPartitions)).newTopics
+            Changelog(group: pipeline.spec.source.group, plan: pipeline.plan, inputPartitions: Int(inputPartitions)).newTopics
                 .map { ($0.name, $0.partitions) }
         }
     }

@@ -95,13 +95,25 @@ public final class TopicRecorder: Sendable {
         stopRequested.store(true, ordering: .releasing)
     }
 
-    /// Records until `maxRecords`, idleness at the end of every partition, or `stop()`.
-    /// Blocks. `record` gets each record and the id of the broker that served it (-1 when
-    /// unknown); `progress` is called about every `progressIntervalMs` and `warning` with
-    /// transient consumer errors (librdkafka keeps retrying). Throws on a fatal error.
+    /// `run(progressIntervalMs:recordWithType:progress:warning:)` without the timestamp type.
     public func run(
         progressIntervalMs: Int64 = 500,
         record: (Record, Int32) -> Void,
+        progress: (RecorderProgress) -> Void = { _ in },
+        warning: (KafkaError) -> Void = { _ in }
+    ) throws(KafkaError) -> (reason: RecorderStopReason, progress: RecorderProgress) {
+        try run(
+            progressIntervalMs: progressIntervalMs, recordWithType: { value, broker, _ in record(value, broker) },
+            progress: progress, warning: warning)
+    }
+
+    /// Records until `maxRecords`, idleness at the end of every partition, or `stop()`.
+    /// Blocks. `recordWithType` gets each record, the id of the broker that served it (-1 when
+    /// unknown) and what its timestamp is; `progress` is called about every `progressIntervalMs` and `warning` with
+    /// transient consumer errors (librdkafka keeps retrying). Throws on a fatal error.
+    public func run(
+        progressIntervalMs: Int64 = 500,
+        recordWithType record: (Record, Int32, TimestampType) -> Void,
         progress: (RecorderProgress) -> Void = { _ in },
         warning: (KafkaError) -> Void = { _ in }
     ) throws(KafkaError) -> (reason: RecorderStopReason, progress: RecorderProgress) {
@@ -123,13 +135,13 @@ public final class TopicRecorder: Sendable {
             {
                 return (.idle, state)
             }
-            if let (message, broker) = consumer.pollWithBroker(timeoutMs: 100) {
+            if let (message, broker, type) = consumer.pollWithBroker(timeoutMs: 100) {
                 switch message {
                 case .record(let value):
                     state.recorded += 1
                     atEnd.remove(value.topicPartition)
                     lastRecord = clock.now
-                    record(value, broker)
+                    record(value, broker, type)
                 case .partitionEnd(let position):
                     atEnd.insert(position.topicPartition)
                 case .error(let error):
@@ -155,11 +167,14 @@ extension Record {
 }
 
 extension KafkaConsumer {
-    /// Like `poll`, with the id of the broker the message came from (as kcat's `broker`).
-    fileprivate func pollWithBroker(timeoutMs: Int32) -> (KafkaMessage, Int32)? {
+    /// Like `poll`, with the id of the broker the message came from (as kcat's `broker`) and
+    /// the type of its timestamp (kcat's `tstype`).
+    fileprivate func pollWithBroker(timeoutMs: Int32) -> (KafkaMessage, Int32, TimestampType)? {
         // Ownership: a returned message is ours; it is copied out, then destroyed.
         guard let message = rd_kafka_consumer_poll(handle.pointer, timeoutMs) else { return nil }
         defer { rd_kafka_message_destroy(message) }
-        return (KafkaMessage(message, handle: handle), rd_kafka_message_broker_id(message))
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        _ = rd_kafka_message_timestamp(message, &type)
+        return (KafkaMessage(message, handle: handle), rd_kafka_message_broker_id(message), TimestampType(type))
     }
 }

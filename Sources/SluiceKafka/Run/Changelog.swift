@@ -8,7 +8,10 @@ import SluiceSupport
 /// state of input partition `p` and moves with it when the group rebalances.
 ///
 /// Each checkpoint writes the entries that changed since the last one and a tombstone for
-/// each entry that disappeared (a closed window), plus the stream time in a marker record.
+/// each entry that disappeared (a closed window), plus a marker record per input partition
+/// holding stream time and the next input offset the state reflects (see
+/// `Changelog+Positions.swift`): a restore resumes after it even when the offset commit that
+/// should have followed never happened.
 final class Changelog {
     struct Topic {
         var step: Int
@@ -16,33 +19,54 @@ final class Changelog {
         var partitions: Int
     }
 
-    /// The key of the marker record holding stream time (never a state entry's key, which is a
-    /// five-element array).
+    /// The key of the marker record holding stream time and input positions (never a state
+    /// entry's key, which is a five-element array).
     static let streamTimeKey = Array(#"["stream-time"]"#.utf8)
 
     private(set) var topics: [Topic]
     let inputPartitions: Int
     /// What this instance knows the changelog holds: per step, entry key -> (value, partition).
     private var written: [Int: [[UInt8]: (value: [UInt8], partition: Int32)]] = [:]
-    private var writtenStreamTime: [Int32: Int64] = [:]
+    /// The marker value last written per changelog partition.
+    var writtenMarker: [Int32: [UInt8]] = [:]
+    /// Per owned input partition, the next offset to read after the inputs the state reflects.
+    var positions: [TopicPartition: Int64] = [:]
+    /// Per input partition, the offset below which restored state already counts the input:
+    /// such records are skipped when read again.
+    var countedBefore: [TopicPartition: Int64] = [:]
+    /// Markers produced later, once what they cover is acknowledged (see `hold`).
+    var heldMarkers: [Int32: Write] = [:]
+    var heldBefore: Int64 = 0
+    var heldCause: Int64 = 0
 
-    init(pipeline: String, plan: EnginePlan, inputPartitions: Int) {
+    /// Topics are named after the consumer group (by default the pipeline's name), as Kafka
+    /// Streams names them after its application id: another group running the same pipeline
+    /// starts from its own empty state, not from this group's.
+    init(group: String, plan: EnginePlan, inputPartitions: Int) {
         self.inputPartitions = max(1, inputPartitions)
         topics = plan.steps.enumerated().compactMap { index, step in
             switch step {
-            case .aggregate: Topic(step: index, name: Changelog.topicName(pipeline: pipeline, step: index, type: "aggregate"), partitions: max(1, inputPartitions))
-            case .window: Topic(step: index, name: Changelog.topicName(pipeline: pipeline, step: index, type: "window"), partitions: max(1, inputPartitions))
+            case .aggregate: Topic(step: index, name: Changelog.topicName(group: group, step: index, type: "aggregate"), partitions: max(1, inputPartitions))
+            case .window: Topic(step: index, name: Changelog.topicName(group: group, step: index, type: "window"), partitions: max(1, inputPartitions))
+            case .join(let join): Topic(step: index, name: Changelog.topicName(group: group, step: index, type: join.mode == .lookup ? "lookup" : "join"), partitions: max(1, inputPartitions))
             default: nil
             }
         }
     }
 
-    /// `<pipeline>-<step index>-<type>-changelog`, e.g. `category-windows-0-window-changelog`.
-    static func topicName(pipeline: String, step: Int, type: String) -> String {
-        "\(pipeline)-\(step)-\(type)-changelog"
+    /// `<group>-<step index>-<type>-changelog`, e.g. `category-windows-0-window-changelog`.
+    static func topicName(group: String, step: Int, type: String) -> String {
+        "\(group)-\(step)-\(type)-changelog"
     }
 
     var isEmpty: Bool { topics.isEmpty }
+
+    /// The size of the state as written to the changelogs (keys and values), for metrics.
+    var stateBytes: Int {
+        written.values.reduce(0) { total, entries in
+            entries.reduce(total) { $0 + $1.key.count + $1.value.value.count }
+        }
+    }
 
     /// The topics to create, compacted and never deleted by age.
     var newTopics: [NewTopic] {
@@ -108,10 +132,12 @@ final class Changelog {
             }
             written[topic.step] = known
         }
-        if let streamTime = snapshot.streamTime, let first = topics.first {
-            for partition in partitions(for: owned, of: first) where writtenStreamTime[partition] != streamTime {
-                writtenStreamTime[partition] = streamTime
-                let value = JSON.serialize(.object(["stream_time": .int(streamTime)]))
+        if let first = topics.first {
+            for partition in partitions(for: owned, of: first) {
+                guard let value = markerValue(streamTime: snapshot.streamTime, partition: partition),
+                    writtenMarker[partition] != value
+                else { continue }
+                writtenMarker[partition] = value
                 writes.append(Write(topic: first.name, partition: partition, key: Changelog.streamTimeKey, value: value))
             }
         }
@@ -123,10 +149,12 @@ final class Changelog {
     func invalidate(_ record: Record) -> Bool {
         guard let topic = topics.first(where: { $0.name == record.topic }), let key = record.key else { return false }
         if key == Changelog.streamTimeKey {
-            writtenStreamTime[record.partition] = nil
+            writtenMarker[record.partition] = nil
         } else {
             // An impossible value: the entry is written again if present, deleted if gone.
             written[topic.step, default: [:]][key] = ([], record.partition)
+            // Held markers cover this entry's change: they wait for its next write.
+            dropHeldMarkers()
         }
         return true
     }
@@ -138,7 +166,20 @@ final class Changelog {
         for step in written.keys {
             written[step] = written[step]?.filter { !revoked.contains($0.value.partition) }
         }
-        for partition in revoked { writtenStreamTime[partition] = nil }
+        for partition in revoked {
+            writtenMarker[partition] = nil
+            heldMarkers[partition] = nil
+        }
+    }
+
+    /// Forgets everything this instance believes the changelog holds (an aborted transaction
+    /// took its writes back): a restore that follows learns it again.
+    func forgetEverything() {
+        written = [:]
+        writtenMarker = [:]
+        heldMarkers = [:]
+        positions = [:]
+        countedBefore = [:]
     }
 
     // MARK: restoring
@@ -149,6 +190,8 @@ final class Changelog {
         var records: Int
         /// Records that are not changelog entries of this pipeline.
         var unreadable: Int
+        /// Input positions the restored state reflects, from the markers.
+        var positions: [TopicPartition: Int64] = [:]
     }
 
     /// Reads the changelog partitions that go with `input` partitions to their end and
@@ -171,6 +214,7 @@ final class Changelog {
         let stepOf = Dictionary(topics.map { ($0.name, $0.step) }, uniquingKeysWith: { a, _ in a })
         var latest: [Int: [[UInt8]: (value: [UInt8]?, partition: Int32)]] = [:]
         var streamTimes: [Int32: Int64] = [:]
+        var markers: [Int32: [UInt8]] = [:]
         var unreadable = 0
         for record in records {
             guard let step = stepOf[record.topic], let key = record.key else {
@@ -178,8 +222,13 @@ final class Changelog {
                 continue
             }
             if key == Changelog.streamTimeKey {
-                if let bytes = record.value, case .object(let object)? = try? JSON.parse(bytes), case .int(let time)? = object["stream_time"] {
-                    streamTimes[record.partition] = time
+                if let bytes = record.value {
+                    markers[record.partition] = bytes
+                    if case .object(let object)? = try? JSON.parse(bytes), case .int(let time)? = object["stream_time"] {
+                        streamTimes[record.partition] = time
+                    } else {
+                        streamTimes[record.partition] = nil
+                    }
                 }
                 continue
             }
@@ -202,9 +251,10 @@ final class Changelog {
             }
             written[step] = known
         }
-        for (partition, time) in streamTimes { writtenStreamTime[partition] = time }
+        for (partition, bytes) in markers { writtenMarker[partition] = bytes }
+        let resumed = absorbPositions(markers)
         return Restored(
             state: EngineState(streamTime: streamTimes.values.min(), entries: entries), records: records.count,
-            unreadable: unreadable)
+            unreadable: unreadable, positions: resumed)
     }
 }

@@ -20,7 +20,7 @@ struct DeliveryTracker {
     }
 
     /// Outputs produced and not yet acknowledged, by producer message id.
-    private(set) var pending: [UInt64: Pending] = [:]
+    private(set) var pending = PendingTable<Pending>()
     /// Ids in produce order; causes never decrease along it.
     private var order = Fifo<(id: UInt64, cause: Int64)>()
     /// Ids produced again after a failed delivery: their causes are older than the rest.
@@ -34,14 +34,14 @@ struct DeliveryTracker {
     /// Outputs not yet acknowledged, including those waiting for a retry.
     var pendingCount: Int { pending.count + waiting.count }
 
-    mutating func produced(id: UInt64, record: Record, cause: Int64, retry: Bool = false) {
-        pending[id] = Pending(record: record, cause: cause)
+    mutating func produced(id: UInt64, record: consuming Record, cause: Int64, retry: Bool = false) {
+        pending.insert(Pending(record: record, cause: cause), for: id)
         if retry { retried[id] = cause } else { order.append((id, cause)) }
     }
 
     /// Forgets an output once delivered, or once failed (the caller may produce it again).
     mutating func settle(id: UInt64) -> Pending? {
-        retried[id] = nil
+        if !retried.isEmpty { retried[id] = nil }
         return pending.removeValue(forKey: id)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceCore
 import SluiceSupport
 
@@ -17,22 +18,33 @@ public final class PipelineRunner: Sendable {
     public let options: RunOptions
     private let logger: RunLogger
     private let statusHandler: RunStatusHandler?
+    private let metrics: RunMetrics?
     private let stop = StopSignal()
 
     /// - Parameters:
-    ///   - log: receives log entries (secrets already scrubbed), from the runner's thread or
-    ///     librdkafka's threads.
+    ///   - logger: receives log entries (secrets already scrubbed, fields as metadata), from
+    ///     the runner's thread or librdkafka's threads.
     ///   - status: receives a status every `options.statusIntervalMs` from the runner's thread.
+    ///   - metrics: receives the run's totals about once per second (`MetricsEndpoint`).
     public init(
         spec: PipelineSpec, plan: EnginePlan, settings: RunSettings, options: RunOptions = RunOptions(),
-        log: @escaping RunLogHandler, status: RunStatusHandler? = nil
+        logger: Logger, status: RunStatusHandler? = nil, metrics: RunMetrics? = nil
     ) {
         self.plan = plan
         self.pipeline = spec.name
         self.settings = settings
         self.options = options
-        self.logger = RunLogger(handler: log, redactor: settings.redactor)
+        self.logger = RunLogger(logger: logger, redactor: settings.redactor)
         self.statusHandler = status
+        self.metrics = metrics
+    }
+
+    /// The same, handing each log entry to `log` as a `RunLogEntry` (fields sorted by name).
+    public convenience init(
+        spec: PipelineSpec, plan: EnginePlan, settings: RunSettings, options: RunOptions = RunOptions(),
+        log: @escaping RunLogHandler, status: RunStatusHandler? = nil
+    ) {
+        self.init(spec: spec, plan: plan, settings: settings, options: options, logger: .run(log), status: status)
     }
 
     /// Asks the run to stop gracefully: stop fetching, finish what was fetched, flush, write
@@ -82,7 +94,7 @@ public final class PipelineRunner: Sendable {
         case .stopped: return finish(failure: nil, core: nil, started: started)
         case .failed(let message): return finish(failure: message, core: nil, started: started)
         }
-        let changelog = Changelog(pipeline: pipeline, plan: plan, inputPartitions: inputPartitions)
+        let changelog = Changelog(group: settings.group, plan: plan, inputPartitions: inputPartitions)
         if !changelog.isEmpty {
             switch prepareChangelogs(changelog, admin: admin, producer: producer, started: started) {
             case .ready: break
@@ -103,8 +115,11 @@ public final class PipelineRunner: Sendable {
         let box = RunCoreBox(RunCore(
             plan: plan, options: options, settings: settings, log: logger, producer: producer,
             changelog: changelog.isEmpty ? nil : changelog, stop: stop))
+        if let metrics {
+            box.with { $0.metricsHook = RunMetricsHook(metrics: metrics, sourceTopics: plan.inputTopics) }
+        }
         do {
-            try consumer.subscribe(topics: plan.source.topics) { consumer, event in
+            try consumer.subscribe(topics: plan.inputTopics) { consumer, event in
                 box.with { $0.rebalance(event, consumer: consumer) }
             }
         } catch {
@@ -115,6 +130,7 @@ public final class PipelineRunner: Sendable {
             let messages = consumer.pollBatch(maxMessages: options.pollBatchSize, timeoutMs: 100)
             let status: RunStatus? = box.with { core in
                 core.step(messages, consumer: consumer)
+                core.updateMetrics(messages, consumer: consumer)
                 let now = RunClock.monotonicMs()
                 guard statusHandler != nil, core.status.isDue(now: now, intervalMs: options.statusIntervalMs) else { return nil }
                 return core.currentStatus(consumer: consumer)
@@ -126,6 +142,7 @@ public final class PipelineRunner: Sendable {
         let deadline = RunClock.monotonicMs() + options.drainTimeoutMs
         let failed = box.with { core -> Bool in
             if core.failure == nil { core.drain(consumer: consumer, deadlineMs: deadline, retries: 3) }
+            core.updateMetrics([], consumer: consumer, force: true)
             return core.failure != nil
         }
         if !failed {
@@ -156,11 +173,14 @@ public final class PipelineRunner: Sendable {
             do {
                 let topics = try admin.topicMetadata(timeoutMs: setupTimeoutMs(started: started))
                 var counts: [Int] = []
-                for name in plan.source.topics {
+                for name in plan.inputTopics {
                     guard let topic = topics.first(where: { $0.name == name }), topic.error == nil, !topic.partitions.isEmpty else {
                         return .failed("source topic \"\(name)\" does not exist (create it, or check `source.topics` and the brokers)")
                     }
                     counts.append(topic.partitions.count)
+                }
+                if let problem = plan.coPartitioningProblem(partitions: { name in topics.first { $0.name == name }?.partitions.count }) {
+                    return .failed(problem)
                 }
                 return .ready(counts.max() ?? 1)
             } catch {

@@ -5,14 +5,23 @@ extension RunCore {
     /// Writes changed state to the changelog, then commits every input offset whose outputs
     /// and state are acknowledged.
     func checkpoint(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
-        if options.isExactlyOnce { return commitTransaction(consumer: consumer) }
+        if options.isExactlyOnce { return timingCommit { commitTransaction(consumer: consumer) } }
         lastCheckpointMs = RunClock.monotonicMs()
         writeState()
         serveDeliveries()
         guard failure == nil else { return }
         let moved = tracker.advance(stateDurableBefore: stateDurableBefore)
-        if moved || recommitAll || sync { commit(consumer: consumer, sync: sync, only: partitions) }
+        // Now and then every offset again: librdkafka may retry a failed asynchronous commit
+        // after a newer one succeeded, leaving an older offset with the broker.
+        if lastCheckpointMs - lastFullCommitMs >= RunCore.fullCommitIntervalMs {
+            lastFullCommitMs = lastCheckpointMs
+            recommitAll = true
+        }
+        if moved || recommitAll || sync { timingCommit { commit(consumer: consumer, sync: sync, only: partitions) } }
     }
+
+    /// How often every offset is committed again, changed or not.
+    static let fullCommitIntervalMs: Int64 = 5000
 
     /// Produces the state entries that changed since the last write (and tombstones for those
     /// gone). They may hold the effect of any input since the last write, so they count as
@@ -22,11 +31,17 @@ extension RunCore {
         let mark = (nextSequence, engine.stats.windowsClosed)
         guard mark != lastStateMark else {
             stateDurableBefore = nextSequence
+            releaseMarkers()
             return
         }
         let owned = Set(assigned.map(\.partition))
-        let writes = changelog.changes(to: engine.snapshot(), owned: owned)
+        var writes = changelog.changes(to: engine.snapshot(), owned: owned)
+        checkStatePlacement(writes, owned: owned)
         let cause = stateDurableBefore
+        // Position markers wait for what they cover (exactly once: the transaction does).
+        let markers = writes.filter { $0.key == Changelog.streamTimeKey }
+        writes.removeAll { $0.key == Changelog.streamTimeKey }
+        changelog.hold(markers, before: options.isExactlyOnce ? 0 : nextSequence, cause: max(cause, nextSequence &- 1))
         for write in writes {
             let record = Record(topic: write.topic, partition: write.partition, timestamp: 0, key: write.key, value: write.value)
             produce(record, partition: write.partition, cause: cause, retry: false)
@@ -34,13 +49,16 @@ extension RunCore {
         }
         lastStateMark = mark
         stateDurableBefore = nextSequence
+        releaseMarkers()
     }
 
     /// Commits the safe offsets that changed (all of them after a failed commit).
     func commit(consumer: KafkaConsumer, sync: Bool, only partitions: Set<TopicPartition>? = nil) {
         // Exactly once: offsets are committed only inside transactions.
         guard !options.isExactlyOnce else { return }
-        let all = recommitAll
+        // A synchronous commit (stop, revocation) sends every offset again: an earlier
+        // asynchronous one may have been lost to a retried older request overtaking it.
+        let all = recommitAll || sync
         var offsets: [TopicPartitionOffset] = []
         for (partition, offset) in tracker.safe where assigned.contains(partition) && (partitions?.contains(partition) ?? true) {
             if all || committed[partition] != offset { offsets.append(TopicPartitionOffset(partition, offset: offset)) }

@@ -34,6 +34,7 @@ extension RunCore {
         engine.assign(partitions: partitions.map { ($0.topic, $0.partition) }, wallTime: RunClock.wallMs())
         guard failure == nil, let changelog else { return }
         if !restore(changelog, input: Set(partitions.map(\.partition))) { unrestored.formUnion(partitions) }
+        readTables(partitions)
         lastActivityMs = RunClock.monotonicMs()
     }
 
@@ -54,6 +55,10 @@ extension RunCore {
                     RunLogField("ms", RunClock.monotonicMs() - started),
                 ]
                 if let time = restored.state.streamTime { fields.append(RunLogField("stream_time", time)) }
+                if !restored.positions.isEmpty {
+                    let resume = restored.positions.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" }
+                    fields.append(RunLogField("counted_before", resume.joined(separator: ",")))
+                }
                 if restored.unreadable + counts.ignored > 0 {
                     fields.append(RunLogField("ignored", restored.unreadable + counts.ignored))
                 }
@@ -113,6 +118,7 @@ extension RunCore {
         unrestored.subtract(revoked)
         for partition in revoked { startOffsets[partition] = nil }
         tracker.forget(partitions: revoked)
+        changelog?.forgetPositions(of: revoked)
         for partition in revoked { committed[partition] = nil }
         log(.info, "partitions revoked", [
             RunLogField("partitions", revoked.sorted().map(\.description).joined(separator: ",")),

@@ -49,6 +49,8 @@ final class RunCore {
     /// Every offset committed during the run, kept after revocation (for the summary).
     var committedEver: [TopicPartition: Int64] = [:]
     var recommitAll = false
+    /// When every offset was last committed again (see `RunCore.fullCommitIntervalMs`).
+    var lastFullCommitMs: Int64 = 0
     /// Safe offsets a revocation could not commit, tried again if the partitions come back in
     /// the next assignment.
     var uncommittedAtRevocation: [TopicPartition: Int64] = [:]
@@ -65,6 +67,8 @@ final class RunCore {
     var status: StatusMeter
     /// Exactly-once mode: whether a transaction is open.
     var transaction = TransactionState()
+    /// Set when the run publishes metrics.
+    var metricsHook: RunMetricsHook?
 
     init(
         plan: EnginePlan, options: RunOptions, settings: RunSettings, log: RunLogger, producer: KafkaProducer,
@@ -106,9 +110,12 @@ final class RunCore {
     /// when the interval has passed.
     func step(_ messages: [KafkaMessage], consumer: KafkaConsumer) {
         guard failure == nil else { return }
+        // Exactly once, after a failure: these messages may predate the rewind; dropped.
+        if isRewinding { return rewind(consumer: consumer) }
         let wall = RunClock.wallMs()
         let now = RunClock.monotonicMs()
         var offsets: [TopicPartition: Int64] = [:]
+        var check = PartitionCheck()
         messages: for message in messages {
             switch message {
             case .record(let record):
@@ -119,7 +126,11 @@ final class RunCore {
                 let partition = TopicPartition(topic: record.topic, partition: record.partition)
                 // A record fetched before its partition was revoked is not ours any more; one
                 // whose state could not be restored (stopping) is left for the next run.
-                guard assigned.contains(partition), !unrestored.contains(partition) else { continue }
+                guard check.isReadable(partition, in: self) else { continue }
+                if skipCounted(partition, offset: record.offset) {
+                    offsets[partition] = record.offset &+ 1
+                    continue
+                }
                 engine.process(record, wallTime: wall)
                 offsets[partition] = record.offset &+ 1
                 recordsSeen += 1
@@ -133,6 +144,7 @@ final class RunCore {
         engine.tick(wallTime: wall)
         produceOutputs()
         tracker.processed(end: nextSequence, offsets: offsets)
+        changelog?.advance(offsets)
         for error in consumer.takeErrors() {
             recommitAll = true
             consumerError(error)
@@ -165,11 +177,10 @@ final class RunCore {
 
     /// Produces what the engine emitted since the last call.
     func produceOutputs() {
-        let outputs = engine.takeOutputs()
-        guard !outputs.isEmpty else { return }
-        for output in outputs {
+        // Drained in place rather than taken as an array: no array and no copy per output.
+        engine.drainOutputs { output in
+            guard failure == nil else { return }
             produce(output.record, partition: nil, cause: sequenceBase &+ output.cause, retry: false)
-            if failure != nil { return }
         }
     }
 
@@ -178,7 +189,8 @@ final class RunCore {
     func produce(_ record: Record, partition: Int32?, cause: Int64, retry: Bool) {
         var stopDeadline: Int64?
         ensureTransaction()
-        while failure == nil {
+        // Exactly once: after a failure nothing more joins the transaction being rewound.
+        while failure == nil, !isRewinding {
             do {
                 let id = try producer.produce(
                     topic: record.topic, partition: partition, key: record.key, value: record.value,
@@ -220,6 +232,11 @@ final class RunCore {
                 fail("cannot deliver to topic \"\(pending.record.topic)\": \(error)")
                 return
             }
+            if options.isExactlyOnce {
+                // The transaction cannot commit any more: abort it and redo its work.
+                requestRewind("delivery to \(pending.record.topic) failed: \(error)")
+                continue
+            }
             log.kafkaError(error, "delivery to \(pending.record.topic)")
             if let changelog, changelog.invalidate(pending.record) {
                 // Producing the old value again could overwrite a newer one: the next write
@@ -242,6 +259,7 @@ final class RunCore {
             }
             log.kafkaError(error, "producer")
         }
+        releaseMarkers()
         guard retrying else { return }
         for pending in tracker.takeDueRetries(now: now) {
             let partition = pending.record.partition >= 0 ? pending.record.partition : nil

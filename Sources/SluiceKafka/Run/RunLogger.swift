@@ -1,23 +1,29 @@
 import CRdKafka
+import Logging
 import Synchronization
 
-/// The runner's way to report: scrubs secrets, and lets a repeated warning through at most
-/// once per interval (with a count of the repeats it held back).
+/// The runner's way to report, through a swift-log `Logger`: scrubs secrets, and lets a
+/// repeated warning through at most once per interval (with a count of the repeats it held
+/// back). Fields become the entry's metadata.
 final class RunLogger: Sendable {
-    private let handler: RunLogHandler
+    private let logger: Logger
     let redactor: Redactor
     private let repeats = Mutex<[String: (lastMs: Int64, held: Int)]>([:])
     private let kafkaErrorCount = Atomic<Int>(0)
     static let repeatIntervalMs: Int64 = 10_000
 
-    init(handler: @escaping RunLogHandler, redactor: Redactor) {
-        self.handler = handler
+    init(logger: Logger, redactor: Redactor) {
+        self.logger = logger
         self.redactor = redactor
     }
 
     func callAsFunction(_ level: RunLogLevel, _ message: String, _ fields: [RunLogField] = []) {
-        let scrubbed = fields.map { RunLogField($0.name, redactor.scrub($0.value)) }
-        handler(RunLogEntry(level: level, message: redactor.scrub(message), fields: scrubbed))
+        let level = level.swiftLogLevel
+        // Scrubbing costs: skip it for entries the logger drops anyway.
+        guard logger.logLevel <= level else { return }
+        var metadata = Logger.Metadata()
+        for field in fields { metadata[field.name] = .string(redactor.scrub(field.value)) }
+        logger.log(level: level, "\(redactor.scrub(message))", metadata: metadata)
     }
 
     func entry(_ entry: RunLogEntry) {

@@ -34,21 +34,27 @@ extension RunCore {
     /// The status now, with lag from the consumer's positions and the watermarks of its last
     /// fetches (no request is sent).
     func currentStatus(consumer: KafkaConsumer) -> RunStatus {
-        var lag: Int64?
-        if !assigned.isEmpty, let positions = try? consumer.position(Array(assigned)) {
-            for position in positions {
-                guard let marks = try? consumer.cachedWatermarks(topic: position.topic, partition: position.partition),
-                    marks.high >= 0
-                else { continue }
-                // Before the first fetch the position is unknown: count from the committed offset.
-                let from = position.offset >= 0 ? position.offset : (startOffsets[position.topicPartition] ?? marks.low)
-                lag = (lag ?? 0) + max(0, marks.high - from)
-            }
-        }
+        let lags = partitionLags(consumer: consumer)
+        let lag = lags.isEmpty ? nil : lags.values.reduce(0, +)
         let stats = self.stats
         return status.status(
             now: RunClock.monotonicMs(), recordsIn: stats.recordsIn, recordsOut: stats.recordsOut.values.reduce(0, +),
             lag: lag, assigned: assigned.count, openState: engine.openStateCount, errorRecords: stats.errorCount,
             kafkaErrors: log.kafkaErrors, pending: tracker.pendingCount)
+    }
+
+    /// Lag per assigned partition whose watermarks are known from the last fetches.
+    func partitionLags(consumer: KafkaConsumer) -> [TopicPartition: Int64] {
+        var lags: [TopicPartition: Int64] = [:]
+        guard !assigned.isEmpty, let positions = try? consumer.position(Array(assigned)) else { return lags }
+        for position in positions {
+            guard let marks = try? consumer.cachedWatermarks(topic: position.topic, partition: position.partition),
+                marks.high >= 0
+            else { continue }
+            // Before the first fetch the position is unknown: count from the committed offset.
+            let from = position.offset >= 0 ? position.offset : (startOffsets[position.topicPartition] ?? marks.low)
+            lags[position.topicPartition] = max(0, marks.high - from)
+        }
+        return lags
     }
 }

@@ -1,9 +1,16 @@
 import SluiceCore
 import SluiceSupport
 
-/// Whether the run's producer has a transaction open (exactly-once mode only).
+/// Exactly-once bookkeeping: whether a transaction is open, and rewinding after failures.
 struct TransactionState {
     var open = false
+    /// Why the open work must be aborted and redone from the last commit (see
+    /// TransactionRewind); nil normally.
+    var rewindReason: String?
+    /// Rewinds since the last successful commit.
+    var rewinds = 0
+    /// The engine's counters at the last commit: a rewind does not count redone inputs twice.
+    var committedStats = EngineStats()
 }
 
 extension RunOptions {
@@ -47,7 +54,7 @@ extension RunCore {
 
     /// Begins a transaction before the first record of a batch is produced.
     func ensureTransaction() {
-        guard options.isExactlyOnce, !transaction.open, failure == nil else { return }
+        guard options.isExactlyOnce, !transaction.open, failure == nil, !isRewinding else { return }
         do {
             try producer.beginTransaction()
             transaction.open = true
@@ -57,22 +64,22 @@ extension RunCore {
     }
 
     /// Ends a batch in exactly-once mode: writes state, waits for every output, adds the
-    /// input positions to the transaction and commits it. Any failure aborts the transaction
-    /// and stops the run (a restart resumes from the last committed transaction).
+    /// input positions to the transaction and commits it. A failure aborts the transaction and
+    /// rewinds to the last commit (TransactionRewind); a fenced producer stops the run.
     func commitTransaction(consumer: KafkaConsumer) {
         lastCheckpointMs = RunClock.monotonicMs()
+        if isRewinding { return rewind(consumer: consumer) }
         writeState()
         let deadline = RunClock.monotonicMs() + max(options.drainTimeoutMs, 1000)
         serveDeliveries(retrying: false)
-        while failure == nil, tracker.pendingCount > 0, RunClock.monotonicMs() < deadline {
-            producer.poll(timeoutMs: 20)
+        while failure == nil, !isRewinding, tracker.pendingCount > 0, RunClock.monotonicMs() < deadline {
+            // flush returns as soon as everything is acknowledged (a poll would wait its timeout).
+            try? producer.flush(timeoutMs: Int32(clamping: min(100, max(1, deadline - RunClock.monotonicMs()))))
             serveDeliveries(retrying: false)
         }
         guard failure == nil else { return abortAfterFailure() }
-        guard tracker.pendingCount == 0 else {
-            abortAfterFailure()
-            return fail("outputs not acknowledged within --drain-timeout: transaction aborted; the uncommitted input will be processed again")
-        }
+        if !isRewinding && tracker.pendingCount > 0 { requestRewind("outputs not acknowledged within --drain-timeout") }
+        if isRewinding { return rewind(consumer: consumer) }
         _ = tracker.advance(stateDurableBefore: stateDurableBefore)
         var offsets: [TopicPartitionOffset] = []
         for (partition, offset) in tracker.safe where assigned.contains(partition) && committed[partition] != offset {
@@ -81,16 +88,23 @@ extension RunCore {
         guard transaction.open || !offsets.isEmpty else { return }
         ensureTransaction()
         guard failure == nil else { return }
-        do {
+        if isRewinding { return rewind(consumer: consumer) }
+        do throws(KafkaError) {
             if !offsets.isEmpty {
                 let metadata = try consumer.groupMetadata()
                 try producer.sendOffsetsToTransaction(offsets, metadata: metadata, timeoutMs: Self.transactionTimeoutMs)
             }
+            if TransactionFaults.nextCommitFails() {
+                throw KafkaError(code: KafkaError.Code.timedOut, message: "injected commit failure (test)", isRetriable: false, txnRequiresAbort: true)
+            }
             try producer.commitTransaction(timeoutMs: Self.transactionTimeoutMs)
             transaction.open = false
         } catch {
-            return transactionFailed(error, "commit")
+            transactionFailed(error, "commit")
+            return rewind(consumer: consumer)
         }
+        transaction.rewinds = 0
+        transaction.committedStats = stats
         if !offsets.isEmpty {
             log(.debug, "transaction committed", [RunLogField("offsets", offsets.map(\.description).sorted().joined(separator: ","))])
         }
@@ -100,15 +114,18 @@ extension RunCore {
         }
     }
 
-    /// Stops the run after a transactional call failed: a fenced producer stops at once;
-    /// otherwise the open transaction is aborted first.
+    /// After a transactional call failed: a fenced or fatally failed producer stops the run at
+    /// once; otherwise the work since the last commit is aborted and redone (a rewind).
     private func transactionFailed(_ error: KafkaError, _ what: String) {
         if error.isFenced {
             transaction.open = false
             return fail(Self.fencedMessage)
         }
-        abortAfterFailure()
-        fail("transaction \(what) failed, transaction aborted: \(error); restart to resume from the last committed transaction")
+        if error.isFatal {
+            abortAfterFailure()
+            return fail("transaction \(what) failed, transaction aborted: \(error); restart to resume from the last committed transaction")
+        }
+        requestRewind("transaction \(what) failed: \(error)")
     }
 
     /// Aborts the open transaction, if any, ignoring errors (the run is stopping; a

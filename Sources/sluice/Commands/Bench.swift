@@ -25,6 +25,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Keys opened in one window to measure the state per window and key (0: skip).")
     var memoryKeys = 200_000
 
+    @Option(help: "Rows of the table in the stream-table join case (0: skip it).")
+    var joinRows = 1_000_000
+
     @Argument(help: "Pipeline files (default: the two tutorial pipelines).")
     var pipelines: [String] = []
 
@@ -68,6 +71,7 @@ struct Bench: ParsableCommand {
                 print("  \(label) MiB after records: \(points)")
             }
         }
+        if joinRows > 0 { BenchJoin.report(rows: joinRows, records: records, baseline: baseline) }
     }
 
     /// `NAME` as pipelines/NAME.yaml unless it is a file already.

@@ -144,8 +144,8 @@ struct RecordCommand: AsyncParsableCommand {
             pending.removeAll(keepingCapacity: true)
         }
         let (reason, final) = try recorder.run(
-            record: { record, broker in
-                record.writeEnvelope(into: &pending, broker: Int(broker))
+            recordWithType: { record, broker, type in
+                record.writeEnvelope(into: &pending, broker: Int(broker), timestampType: type.rawValue)
                 if pending.count >= 1 << 16 { flush() }
             },
             progress: { state in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import SluiceCore
 import SluiceKafka
 import SluiceSupport
@@ -54,8 +55,19 @@ struct RunCommand: AsyncParsableCommand {
         "exactly-once or at-least-once; overrides the pipeline's guarantee:.", valueName: "guarantee"))
     var guarantee: String?
 
-    @Flag(help: "Also log librdkafka's debug lines.")
+    @Option(help: ArgumentHelp(
+        "The least important log entries shown.",
+        valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    @Flag(help: "Also log librdkafka's debug lines (the same as --log-level debug).")
     var verbose = false
+
+    @Option(help: "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (0: any free port, logged).")
+    var metricsPort: Int?
+
+    @Option(help: "The IPv4 address the metrics endpoint listens on.")
+    var metricsAddress = "127.0.0.1"
 
     enum StatusMode: String, ExpressibleByArgument, CaseIterable {
         case auto, line, log, none
@@ -73,6 +85,9 @@ struct RunCommand: AsyncParsableCommand {
             guard let interval = DurationParser.milliseconds(commitInterval), interval >= 10 else {
                 throw ValidationError("--commit-interval must be a duration of at least 10ms")
             }
+        }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be between 0 and 65535")
         }
         if let guarantee, Guarantee(rawValue: guarantee) == nil {
             throw ValidationError("--guarantee must be exactly-once or at-least-once")
@@ -105,7 +120,12 @@ struct RunCommand: AsyncParsableCommand {
 
         let interactive = isatty(2) != 0
         let mode: StatusMode = status == .auto ? (interactive ? .line : .log) : status
-        let console = RunConsole(statusLine: mode == .line, statusLogEvery: mode == .log ? 10 : 0, verbose: verbose)
+        // Logs are logfmt for collectors, text above the status line on a terminal.
+        let console = RunConsole(
+            statusLine: mode == .line, statusLogEvery: mode == .log ? 10 : 0, format: interactive ? .text : .logfmt)
+        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console) }
+        var logger = Logger(label: "sluice.run")
+        logger.logLevel = verbose ? min(logLevel, .debug) : logLevel
         for line in badLines { console.log(RunLogEntry(level: .warning, message: ".env: line \(line) is not NAME=value; skipped")) }
 
         let chosen = guarantee.flatMap(Guarantee.init(rawValue:)) ?? spec.guarantee
@@ -113,14 +133,26 @@ struct RunCommand: AsyncParsableCommand {
             maxRecords: maxRecords, idleExitMs: idleExit.flatMap(DurationParser.milliseconds),
             commitIntervalMs: commitInterval.flatMap(DurationParser.milliseconds) ?? (chosen == .exactlyOnce ? 100 : 1000))
         options.guarantee = chosen
+        var endpoint: MetricsEndpoint?
+        if let metricsPort {
+            do {
+                let started = try await MetricsEndpoint.start(address: metricsAddress, port: UInt16(clamping: metricsPort))
+                logger.info("serving metrics", metadata: ["url": "\(started.url)"])
+                endpoint = started
+            } catch {
+                Output.error("error: \(error.message)")
+                throw ExitCode(1)
+            }
+        }
         let showStatus: RunStatusHandler = { console.status($0) }
         let runner = PipelineRunner(
-            spec: spec, plan: plan, settings: settings, options: options, log: { console.log($0) },
-            status: mode == StatusMode.none ? nil : showStatus)
+            spec: spec, plan: plan, settings: settings, options: options, logger: logger,
+            status: mode == StatusMode.none ? nil : showStatus, metrics: endpoint?.metrics)
         let signals = RunStopSignals(runner: runner, console: console, timeout: Self.stopTimeout)
         signals.install()
 
         let outcome = await runner.runOnThread()
+        await endpoint?.stop()
         console.finish()
         Output.error(outcome.summary.text)
         if case .failed(let message, _) = outcome {

@@ -2,9 +2,14 @@ import Foundation
 import SluiceKafka
 import Synchronization
 
-/// What `sluice run` shows on stderr: log lines (`time level message key=value...`) and,
-/// on a terminal, a status line redrawn every second below them.
+/// What `sluice run` shows on stderr: log lines and, on a terminal, a status line redrawn
+/// every second below them. Log lines are `time level message key=value...` on a terminal,
+/// logfmt (`time=... level=... msg=... key=value...`) otherwise, for log collectors.
 final class RunConsole: Sendable {
+    enum Format {
+        case text, logfmt
+    }
+
     private struct State {
         var line: String?
         var statuses = 0
@@ -14,18 +19,28 @@ final class RunConsole: Sendable {
     private let statusLine: Bool
     /// In log mode, one status log line per this many statuses (0: none).
     private let statusLogEvery: Int
-    private let verbose: Bool
+    private let format: Format
     private let state = Mutex(State())
 
-    init(statusLine: Bool, statusLogEvery: Int, verbose: Bool) {
+    init(statusLine: Bool, statusLogEvery: Int, format: Format) {
         self.statusLine = statusLine
         self.statusLogEvery = statusLogEvery
-        self.verbose = verbose
+        self.format = format
+    }
+
+    /// One log line in the console's format.
+    func render(_ entry: RunLogEntry) -> String {
+        switch format {
+        case .text:
+            return "\(Self.timestamp()) \(entry.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.text)\n"
+        case .logfmt:
+            let head = [RunLogField("time", Self.timestamp()), RunLogField("level", entry.level.rawValue), RunLogField("msg", entry.message)]
+            return (head + entry.fields).map(\.text).joined(separator: " ") + "\n"
+        }
     }
 
     func log(_ entry: RunLogEntry) {
-        guard verbose || entry.level != .debug else { return }
-        let text = "\(Self.timestamp()) \(entry.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.text)\n"
+        let text = render(entry)
         state.withLock { state in
             guard !state.finished || !statusLine else { return write(text) }
             if statusLine, let line = state.line {
@@ -45,8 +60,7 @@ final class RunConsole: Sendable {
                 state.line = line
                 write("\r\u{1B}[2K" + line)
             } else if statusLogEvery > 0, state.statuses % statusLogEvery == 0 {
-                let entry = RunLogEntry(level: .info, message: "status", fields: status.fields)
-                write("\(Self.timestamp()) info    \(entry.text)\n")
+                write(render(RunLogEntry(level: .info, message: "status", fields: status.fields)))
             }
         }
     }
