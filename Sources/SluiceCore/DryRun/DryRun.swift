@@ -70,8 +70,7 @@ public final class DryRun {
         let out = stats.recordsOut.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("records out: \(stats.recordsOut.values.reduce(0, +))\(out.isEmpty ? "" : " (\(out.joined(separator: ", ")))")")
         let windowed = engine.plan.steps.contains { if case .window = $0 { true } else { false } }
-        let joined = engine.plan.steps.contains { if case .join(let j) = $0 { j.mode != .lookup } else { false } }
-        if windowed || joined {
+        if engine.plan.hasLateRecords {
             lines.append("late: \(stats.lateCount) (\(stats.lateRouted) sent to a late topic, \(stats.lateDropped) dropped)")
         }
         let errors = stats.errors.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }

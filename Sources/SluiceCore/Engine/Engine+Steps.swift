@@ -172,6 +172,7 @@ extension Engine {
         } catch {
             return fail(.aggregate, error.message, at: runtime.plan.location, working)
         }
+        if produceAggregateDirectly(fields, key: key, runtime, working, step: step) { return }
         var object = JSONObject()
         object.fields.reserveCapacity(fields.count + 1)
         object.fields.append((runtime.plan.key.fieldName, key))

@@ -147,6 +147,18 @@ extension SourcePlan {
 }
 
 extension EnginePlan {
+    /// Whether a step can find records late (windows and stream-stream joins): summaries
+    /// then report late records.
+    public var hasLateRecords: Bool {
+        steps.contains { step in
+            switch step {
+            case .window: true
+            case .join(let join): join.mode != .lookup
+            default: false
+            }
+        }
+    }
+
     /// Every topic a run consumes: the stream's, then each join step's other source's.
     public var inputTopics: [String] {
         var topics = source.topics

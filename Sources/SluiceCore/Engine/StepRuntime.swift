@@ -37,11 +37,14 @@ final class AggregateRuntime {
 
     /// Where the key and arguments are among the decoded source fields, when they are plain fields.
     let direct: DirectInputs?
+    /// The result's JSON text around its values, for results written straight to the sinks.
+    let jsonLayout: AggregateJSONLayout
 
     init(plan: AggregatePlan, direct: DirectInputs? = nil) {
         self.plan = plan
         self.direct = direct
         table = AggregateTable(program: plan.program)
+        jsonLayout = AggregateJSONLayout(keyField: plan.key.fieldName, names: plan.program.names)
     }
 
     /// Folds a record in with `update` (which leaves the row unchanged when it throws); returns

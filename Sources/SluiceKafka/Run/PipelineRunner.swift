@@ -249,11 +249,12 @@ public final class PipelineRunner: Sendable {
             (core.stats, core.committedEver.map { TopicPartitionOffset($0.key, offset: $0.value) }, core.tracker.pendingCount)
         }
         let reason = failure.map { _ in "error" } ?? stop.why ?? "stop requested"
-        let summary = RunSummary(
+        var summary = RunSummary(
             stats: parts?.0 ?? EngineStats(), committed: parts?.1 ?? [], kafkaErrors: logger.kafkaErrors,
             undelivered: parts?.2 ?? 0, reason: reason, durationMs: RunClock.monotonicMs() - started,
             windowed: plan.steps.contains { if case .window = $0 { true } else { false } },
             deadLetterTopic: plan.deadLetterTopic)
+        summary.hasLateRecords = plan.hasLateRecords
         if let failure {
             let message = settings.redactor.scrub(failure)
             logger(.error, "stopped: \(message)")

@@ -62,8 +62,10 @@ public struct RunSummary: Sendable {
     /// Why the run stopped.
     public var reason: String
     public var durationMs: Int64
-    /// Whether the pipeline has a window step (for the late line).
+    /// Whether the pipeline has a window step (for the windows line).
     public var windowed: Bool
+    /// Whether a step can find records late (for the late line).
+    public var hasLateRecords = false
     public var deadLetterTopic: String?
 
     /// Several lines without a final newline, in the style of `dry-run`'s summary.
@@ -71,7 +73,7 @@ public struct RunSummary: Sendable {
         var lines = ["records in: \(stats.recordsIn)"]
         let out = stats.recordsOut.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("records out: \(stats.recordsOut.values.reduce(0, +))\(out.isEmpty ? "" : " (\(out.joined(separator: ", ")))")")
-        if windowed {
+        if windowed || hasLateRecords {
             lines.append("late: \(stats.lateCount) (\(stats.lateRouted) sent to a late topic, \(stats.lateDropped) dropped)")
         }
         let errors = stats.errors.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }

@@ -130,6 +130,7 @@ struct Demo: AsyncParsableCommand {
                 switch step {
                 case .to(let to): add(to.topic)
                 case .window(let window): add(window.lateTopic)
+                case .join(let join): add(join.lateTopic)
                 default: break
                 }
             }

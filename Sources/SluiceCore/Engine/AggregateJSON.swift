@@ -1,0 +1,68 @@
+import SluiceExpr
+import SluiceSupport
+
+/// The fixed JSON text around an aggregate result's values, escaped once at plan time, so a
+/// result going straight to the sinks is written as bytes without building a `Value` first.
+struct AggregateJSONLayout {
+    /// `{"<key field>":`
+    let open: [UInt8]
+    /// `,"<name>":` for each aggregate, in the program's order.
+    let separators: [[UInt8]]
+
+    init(keyField: String, names: [String]) {
+        var open: [UInt8] = [UInt8(ascii: "{")]
+        JSON.writeString(keyField, into: &open)
+        open.append(UInt8(ascii: ":"))
+        self.open = open
+        separators = names.map { name in
+            var bytes: [UInt8] = [UInt8(ascii: ",")]
+            JSON.writeString(name, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            return bytes
+        }
+    }
+
+    /// The same bytes as `Value.writeJSON` of the object `{keyField: key, names[i]: values[i]...}`.
+    func write(key: Value, fields: JSONObject) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(open.count + 24 * (separators.count + 1))
+        bytes.append(contentsOf: open)
+        key.writeJSON(into: &bytes)
+        if fields.fields.count == separators.count {
+            for index in separators.indices {
+                bytes.append(contentsOf: separators[index])
+                fields.fields[index].value.writeJSON(into: &bytes)
+            }
+        } else {
+            // Not the program's names: write the fields as they are.
+            for field in fields.fields {
+                bytes.append(UInt8(ascii: ","))
+                JSON.writeString(field.key, into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                field.value.writeJSON(into: &bytes)
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+}
+
+extension Engine {
+    /// Sends an aggregate result straight to the sinks as JSON bytes, when it is the last step
+    /// and no sink computes a key from the value; false (nothing done) otherwise.
+    func produceAggregateDirectly(
+        _ fields: JSONObject, key: Value, _ runtime: AggregateRuntime, _ working: Working, step: Int
+    ) -> Bool {
+        guard step + 1 == runtimes.count else { return false }
+        for sink in plan.sinks where sink.key != nil { return false }
+        let value = runtime.jsonLayout.write(key: key, fields: fields)
+        let keyBytes = KeyCoding.bytes(key)
+        for sink in plan.sinks {
+            emit(
+                Record(
+                    topic: sink.topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
+                    headers: [], value: value))
+        }
+        return true
+    }
+}
