@@ -48,33 +48,53 @@ final class SlidingWindowStore {
         var entry = keys.removeValue(forKey: key) ?? KeyState()
         defer { keys[key] = entry }
         prune(&entry, streamTime: streamTime)
-        // A merge that overflows makes this record an error and must leave the key as it was.
-        let before = (entry, changed.count, opened.count)
+        // A merge that overflows makes this record an error and must leave the key as it was:
+        // undone from a log of what changed, not from a copy of the key's whole state.
+        let counts = (changed: changed.count, opened: opened.count)
+        var undo = Undo()
         do throws(EvaluationError) {
-            try insert(t, single, into: &entry, key: key, streamTime: streamTime, program: program,
+            try insert(t, single, into: &entry, undo: &undo, key: key, streamTime: streamTime, program: program,
                        changed: &changed, opened: &opened, collectChanges: collectChanges)
         } catch {
-            entry = before.0
-            changed.removeLast(changed.count - before.1)
-            opened.removeLast(opened.count - before.2)
+            undo.revert(&entry)
+            changed.removeLast(changed.count - counts.changed)
+            opened.removeLast(opened.count - counts.opened)
             throw error
         }
         return true
     }
 
+    /// What `insert` changed in a key's state, to put it back when a merge fails.
+    private struct Undo {
+        var recordAt: Int?
+        var replaced: [(start: Int64, state: AggregateState)] = []
+        var created: [Int64] = []
+
+        func revert(_ entry: inout KeyState) {
+            entry.windows.removeAll { created.contains($0.start) }
+            for old in replaced {
+                if let index = entry.windows.firstIndex(where: { $0.start == old.start }) { entry.windows[index].state = old.state }
+            }
+            if let recordAt { entry.records.remove(at: recordAt) }
+        }
+    }
+
     private func insert(
-        _ t: Int64, _ single: AggregateState, into entry: inout KeyState, key: Value, streamTime: Int64,
+        _ t: Int64, _ single: AggregateState, into entry: inout KeyState, undo: inout Undo, key: Value, streamTime: Int64,
         program: AggregateProgram, changed: inout [WindowResult], opened: inout [WindowBounds], collectChanges: Bool
     ) throws(EvaluationError) {
         let position = entry.records.firstIndex { $0.time > t } ?? entry.records.count
         let previous = position > 0 ? entry.records[position - 1].time : nil
         entry.records.insert((t, single), at: position)
+        undo.recordAt = position
 
         var touched: [Int64] = []
         for index in entry.windows.indices {
             let start = entry.windows[index].start
             if start <= t, t <= start.plusSaturating(size) {
-                entry.windows[index].state = try program.mergeChecked(entry.windows[index].state, single)
+                let old = entry.windows[index].state
+                entry.windows[index].state = try program.mergeChecked(old, single)
+                undo.replaced.append((start, old))
                 if collectChanges { touched.append(start) }
             }
         }
@@ -94,6 +114,7 @@ final class SlidingWindowStore {
             guard let state else { return }
             let at = entry.windows.firstIndex { $0.start > start } ?? entry.windows.count
             entry.windows.insert((start, state), at: at)
+            undo.created.append(start)
             queue.push(CloseQueue.Entry(end: bounds(start).end, key: key, start: start))
             opened.append(bounds(start))
             if collectChanges { touched.append(start) }
