@@ -68,7 +68,7 @@ struct IntFoldPlan {
     }
 
     /// The accumulator of slot `i` of a row in integer form.
-    @inline(__always) private func accumulator(_ row: UnsafeMutableRawPointer, _ i: Int) -> Accumulator {
+    @inline(__always) func accumulator(_ row: UnsafeMutableRawPointer, _ i: Int) -> Accumulator {
         let a = word(row, i, 0), b = word(row, i, 1)
         switch ops[i] {
         case .countRecords, .countValues: return .count(a)

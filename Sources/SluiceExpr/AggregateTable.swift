@@ -23,6 +23,8 @@ public final class AggregateTable {
     @exclusivity(unchecked) private var intRows: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) public private(set) var rowCount = 0
+    /// Whether every result is a bare aggregate call, so `writeResult` can write rows.
+    public let writesPlainResults: Bool
 
     public init(program: AggregateProgram, capacity: Int = 4) {
         self.program = program
@@ -33,6 +35,7 @@ public final class AggregateTable {
         self.capacity = max(1, capacity)
         storage = .allocate(capacity: self.capacity * max(1, width))
         intRows = .allocate(capacity: self.capacity)
+        writesPlainResults = program.plainResults != nil
     }
 
     deinit {
@@ -129,6 +132,31 @@ public final class AggregateTable {
             return AggregateState(slots: intFold.accumulators(UnsafeMutableRawPointer(storage + row * width)))
         }
         return AggregateState(slots: ContiguousArray(UnsafeBufferPointer(start: storage + row * width, count: width)))
+    }
+
+    /// Appends `row`'s result as JSON, each value after its entry of `separators` (one per
+    /// name, in order): the same bytes as writing each value of `program.result` with
+    /// `Value.writeJSON`, without building the state or the result. False, with nothing
+    /// written, when a result needs an expression run (`sum(value) / count()`) or the
+    /// separators do not match the names.
+    public func writeResult(row: Int, separators: [[UInt8]], into bytes: inout [UInt8]) -> Bool {
+        guard row >= 0, row < rowCount, let plain = program.plainResults, plain.count == separators.count else { return false }
+        let base = storage + row * width
+        let intForm = intRows[row] != 0 ? intFold : nil
+        for index in plain.indices {
+            bytes.append(contentsOf: separators[index])
+            let slot = plain[index]
+            let accumulator = intForm?.accumulator(UnsafeMutableRawPointer(base), slot) ?? base[slot]
+            switch accumulator {
+            case .count(let n), .sumInt(let n): JSON.writeInteger(n, into: &bytes)
+            case .sumDouble(let d): JSON.writeDouble(d, into: &bytes)
+            case .average(let sum, let count):
+                if count == 0 { bytes.append(contentsOf: "null".utf8) } else { JSON.writeDouble(sum / Double(count), into: &bytes) }
+            case .value(let v): v.writeJSON(into: &bytes)
+            case .distinct(let set): JSON.writeInteger(Int64(set.count), into: &bytes)
+            }
+        }
+        return true
     }
 
     /// Replaces `row`'s state (a state of another program becomes the initial state).

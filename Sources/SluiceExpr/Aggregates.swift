@@ -17,7 +17,7 @@ public struct AggregateProgram: Sendable {
     private let results: [Compiled]
     /// Per name, its slot when every expression is a bare aggregate call (`sum(value)`), the
     /// usual case: results are then the finished accumulators, with no expression to run.
-    private let plainResults: [Int]?
+    let plainResults: [Int]?
 
     /// One accumulator: what it computes and which argument it folds (nil for `count()`).
     struct Slot: Sendable {

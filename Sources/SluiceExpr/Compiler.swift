@@ -154,6 +154,20 @@ struct Compiler {
                 .bool(try Operators.ordering(op, try a(context, slots), try b(context, slots), offset: offset))
             }
         case .add, .subtract, .multiply, .divide, .remainder:
+            if op == .add || op == .subtract || op == .multiply, case .int(let y)? = Self.constant(right) {
+                // `value * 2`: integer arithmetic inline; anything else (overflow included) as below.
+                return { context, slots throws(EvaluationError) in
+                    let x = try a(context, slots)
+                    if case .int(let n) = x {
+                        let result =
+                            op == .add
+                            ? n.addingReportingOverflow(y)
+                            : op == .subtract ? n.subtractingReportingOverflow(y) : n.multipliedReportingOverflow(by: y)
+                        if !result.overflow { return .int(result.partialValue) }
+                    }
+                    return try Operators.arithmetic(op, x, .int(y), offset: offset)
+                }
+            }
             return { context, slots throws(EvaluationError) in
                 try Operators.arithmetic(op, try a(context, slots), try b(context, slots), offset: offset)
             }

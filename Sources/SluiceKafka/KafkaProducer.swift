@@ -4,8 +4,8 @@ import Synchronization
 
 /// The outcome of one produced message, identified by the id `produce` returned.
 ///
-/// A plain value of four numbers, so that gathering a million of them stays cheap; `error`
-/// is built on demand.
+/// Four numbers (and, for a failed delivery, the message), so that gathering a million of
+/// them stays cheap; `error` is built on demand.
 public struct DeliveryReport: Sendable, Hashable {
     public var id: UInt64
     public var partition: Int32
@@ -13,12 +13,29 @@ public struct DeliveryReport: Sendable, Hashable {
     public var offset: Int64
     /// The `rd_kafka_resp_err_t` raw value: 0 when delivered.
     public var errorCode: Int32
+    private var failed: UndeliveredMessage?
 
-    public init(id: UInt64, partition: Int32, offset: Int64, errorCode: Int32 = 0) {
+    public init(id: UInt64, partition: Int32, offset: Int64, errorCode: Int32 = 0, undelivered: Record? = nil) {
         self.id = id
         self.partition = partition
         self.offset = offset
         self.errorCode = errorCode
+        self.failed = undelivered.map(UndeliveredMessage.init)
+    }
+
+    /// A failed message as it was produced (topic, key, value and headers; librdkafka reports
+    /// no timestamp for failed messages: -1), so that it can be produced again without the
+    /// caller keeping every message until it is acknowledged; nil when delivered.
+    public var undelivered: Record? { failed?.record }
+
+    public static func == (a: DeliveryReport, b: DeliveryReport) -> Bool {
+        a.id == b.id && a.partition == b.partition && a.offset == b.offset && a.errorCode == b.errorCode
+            && a.undelivered == b.undelivered
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(errorCode)
     }
 
     public var isDelivered: Bool { errorCode == KafkaError.Code.noError }
@@ -29,11 +46,27 @@ public struct DeliveryReport: Sendable, Hashable {
         return KafkaError(code: errorCode, message: "delivery failed: \(KafkaError.text(of: errorCode))")
     }
 
-    /// Reads a delivery report message (owned by librdkafka; nothing is kept).
+    /// Reads a delivery report message (owned by librdkafka, which frees it afterwards): a
+    /// failed message's topic, key, value and headers are copied.
     init(_ message: UnsafePointer<rd_kafka_message_t>) {
+        let fields = message.pointee
         self.init(
-            id: UInt64(UInt(bitPattern: message.pointee._private)), partition: message.pointee.partition,
-            offset: message.pointee.offset, errorCode: message.pointee.err.rawValue)
+            id: UInt64(UInt(bitPattern: fields._private)), partition: fields.partition, offset: fields.offset,
+            errorCode: fields.err.rawValue)
+        if fields.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let topic = fields.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            failed = UndeliveredMessage(BorrowedRecord(message, topic: topic).copy())
+        }
+    }
+}
+
+/// The message of a failed delivery report, boxed so that reports of delivered messages stay
+/// small.
+private final class UndeliveredMessage: Sendable {
+    let record: Record
+
+    init(_ record: Record) {
+        self.record = record
     }
 }
 
@@ -61,9 +94,13 @@ public final class KafkaProducer: Sendable {
         callbacks.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             // The message belongs to librdkafka and is freed when this callback returns.
-            guard let message, let callbacks = ClientCallbacks.from(opaque) else { return }
+            guard let message, let opaque else { return }
             let report = DeliveryReport(message)
-            callbacks.deliveries.withLock { $0.append(report) }
+            // Called once per message: the callbacks object (alive as long as the client, see
+            // ClientCallbacks) is used without a retain and release.
+            Unmanaged<ClientCallbacks>.fromOpaque(opaque)._withUnsafeGuaranteedRef { callbacks in
+                callbacks.deliveries.withLock { $0.append(report) }
+            }
         }
         self.handle = try NativeHandle.create(RD_KAFKA_PRODUCER, conf: conf, config: config)
         self.callbacks = callbacks

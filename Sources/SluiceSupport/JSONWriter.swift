@@ -164,37 +164,18 @@ extension JSONOutput {
     /// Writes the decimal digits of `number`, two at a time from the end.
     mutating func writeInteger(_ number: Int64) {
         reserve(20)
-        var magnitude = number.magnitude
-        if number < 0 { appendReserved(UInt8(ascii: "-")) }
-        var digits = 1
-        var limit: UInt64 = 10
-        while digits < 19 && magnitude >= limit {
-            digits += 1
-            limit &*= 10
-        }
-        if magnitude >= limit { digits += 1 }
-        var i = count + digits
-        JSONOutput.digitPairs.withUTF8Buffer { pairs in
-            while magnitude >= 10 {
-                let pair = Int(magnitude % 100) &* 2
-                magnitude /= 100
-                i -= 2
-                start[i] = pairs[pair]
-                start[i + 1] = pairs[pair + 1]
-            }
-            if i > count {
-                start[i - 1] = UInt8(ascii: "0") + UInt8(magnitude)
-            }
-        }
-        advance(by: digits)
+        advance(by: JSONNumberText.integer(number, into: start + count))
     }
-
-    private static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Writes the shortest round-trip form of `number` (`2.0`, `0.1`, `1e-07`); `null` when not finite.
     mutating func writeDouble(_ number: Double) {
         guard number.isFinite else {
             append("null")
+            return
+        }
+        reserve(32)
+        if let written = JSONNumberText.shortDecimal(number, into: start + count) {
+            advance(by: written)
             return
         }
         // Swift's description is the shortest round-trip text and always has a '.' or an 'e'.

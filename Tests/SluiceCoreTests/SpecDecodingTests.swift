@@ -27,6 +27,7 @@ final class SpecDecodingTests: XCTestCase {
         XCTAssertEqual(spec.source.idleTimeoutMs, 30_000)
         XCTAssertTrue(spec.source.schemaPath?.hasSuffix("pipelines/../schemas/tutorial-record.schema.json") ?? false)
         XCTAssertNotNil(spec.source.schema?.objectValue?["properties"])
+        XCTAssertEqual(spec.source.keyedBy?.source, "category")
         XCTAssertEqual(spec.deadLetter, "dead-letter-topic")
         XCTAssertEqual(spec.guarantee, .atLeastOnce)
         XCTAssertEqual(spec.sinks.map(\.topic), ["aggregated-topic"])
@@ -35,13 +36,13 @@ final class SpecDecodingTests: XCTestCase {
         let window = try XCTUnwrap(spec.steps.first)
         XCTAssertEqual(window.typeName, "window")
         XCTAssertTrue(window.type == WindowStep.self)
-        XCTAssertEqual(window.location.line, 16)
+        XCTAssertEqual(window.location.line, 18)
         XCTAssertEqual(window.config.string("type"), "tumbling")
         XCTAssertEqual(window.config.duration("size"), 60_000)
         XCTAssertEqual(window.config.duration("grace"), 10_000)
         XCTAssertEqual(window.config.string("late_topic"), "late-topic")
         XCTAssertEqual(window.config.aggregates("aggregates")?.fields.map(\.name), ["count", "sum", "average", "min", "max"])
-        XCTAssertEqual(window.config.location(of: "size").line, 18)
+        XCTAssertEqual(window.config.location(of: "size").line, 20)
     }
 
     func testInlineTestsBecomeRecords() throws {

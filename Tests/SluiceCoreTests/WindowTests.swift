@@ -26,8 +26,10 @@ final class WindowTests: XCTestCase {
     }
 
     func testLateRecordGoesUnchangedToLateTopic() throws {
+        // Declared keyed by k, so no repartition topic re-keys it (see RepartitionEngineTests).
         var h = try EngineHarness(windowPipeline(
-            "type: tumbling\nsize: 10s\ngrace: 2s\nkey: k\n\(counts)\nlate_topic: late"))
+            "type: tumbling\nsize: 10s\ngrace: 2s\nkey: k\n\(counts)\nlate_topic: late")
+            .replacingOccurrences(of: "  topics: [in]", with: "  topics: [in]\n  keyed_by: k"))
         h.feed(#"{"k":"A","t":1000,"v":1}"#, key: "x", ts: 77)
         h.feed(#"{"k":"A","t":13000,"v":2}"#)
         h.feed(#"{"k":"A", "t":5000, "v":3}"#, key: "y", ts: 78)  // [0, 10000) closed at 12000

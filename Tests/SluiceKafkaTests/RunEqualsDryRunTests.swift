@@ -59,15 +59,7 @@ final class RunEqualsDryRunTests: XCTestCase {
         for topic in ["input-topic", "aggregated-topic", "late-topic", "dead-letter-topic", "category-windows-0-window-changelog"] {
             try cluster.createTopic(topic, partitions: 1)
         }
-        var records = try RunTestSupport.tutorialRecords()
-        let last = records.compactMap { record -> Int64? in
-            guard case .object(let object)? = try? JSON.parse(record.value ?? []), case .int(let time)? = object["timestamp"] else { return nil }
-            return time
-        }.max() ?? 0
-        let flushTime = last + 86_400
-        records.append(Record(
-            topic: "input-topic", timestamp: flushTime * 1000, key: Array("Z".utf8),
-            value: Array(#"{"id":999999,"timestamp":\#(flushTime),"value":1,"category":"Z"}"#.utf8)))
+        var records = RunTestSupport.withFlushRecord(try RunTestSupport.tutorialRecords())
         for index in records.indices {
             records[index].partition = 0
             records[index].offset = Int64(index)

@@ -65,6 +65,19 @@ enum RunTestSupport {
         return Dictionary(grouping: records, by: \.topic)
     }
 
+    /// `records` plus a record of category Z a day after the latest, whose stream time closes
+    /// every window but its own (a run keeps windows open at a stop; a dry-run closes them).
+    static func withFlushRecord(_ records: [Record]) -> [Record] {
+        let last = records.compactMap { record -> Int64? in
+            guard case .object(let object)? = try? JSON.parse(record.value ?? []), case .int(let time)? = object["timestamp"] else { return nil }
+            return time
+        }.max() ?? 0
+        let flushTime = last + 86_400
+        return records + [Record(
+            topic: "input-topic", timestamp: flushTime * 1000, key: Array("Z".utf8),
+            value: Array(#"{"id":999999,"timestamp":\#(flushTime),"value":1,"category":"Z"}"#.utf8))]
+    }
+
     /// Writes `records` as a recording file.
     static func writeRecording(_ records: [Record], to url: URL) throws {
         var writer = RecordingWriter()

@@ -79,6 +79,8 @@ public final class DryRun {
         if stats.filtered > 0 { lines.append("filtered out: \(stats.filtered)") }
         if windowed { lines.append("windows closed: \(stats.windowsClosed)") }
         if skippedLines > 0 { lines.append("unreadable input lines skipped: \(skippedLines)") }
+        let group = engine.plan.group.isEmpty ? "sluice" : engine.plan.group
+        if let repartition = engine.plan.repartitionDescription(group: group) { lines.append(repartition + ", in memory") }
         return lines.joined(separator: "\n")
     }
 }

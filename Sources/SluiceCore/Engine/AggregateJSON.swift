@@ -22,6 +22,19 @@ struct AggregateJSONLayout {
         }
     }
 
+    /// The result of `row` of `table` (the program's plain results, see
+    /// `AggregateTable.writeResult`) as the JSON object `write(key:fields:)` gives; nil when
+    /// the program's results need expressions run.
+    func write(key: Value, row: Int, of table: AggregateTable) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(open.count + 24 * (separators.count + 1) + 16 * separators.count)
+        bytes.append(contentsOf: open)
+        key.writeJSON(into: &bytes)
+        guard table.writeResult(row: row, separators: separators, into: &bytes) else { return nil }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
     /// The same bytes as `Value.writeJSON` of the object `{keyField: key, names[i]: values[i]...}`.
     func write(key: Value, fields: JSONObject) -> [UInt8] {
         var bytes: [UInt8] = []

@@ -32,9 +32,7 @@ extension Engine {
                         return fail(.expression, "\(set.name): \(error.message)", at: set.location, working)
                     }
                     // Setting a field the record has replaces it in place: that needs the whole value.
-                    if working.originalFields >= 0, let partialDecoder, let bytes = currentRecord?.pointee.value,
-                        partialDecoder.hasField(set.name, in: bytes)
-                    {
+                    if working.originalFields >= 0, let partialDecoder, currentValueHasField(set.name, decoder: partialDecoder) {
                         materialize(&working)
                     }
                     guard case .object(var object) = working.context.value else {
@@ -71,8 +69,10 @@ extension Engine {
             case .to(let to):
                 produce(working, topic: to.topic, key: to.key, keyLocation: to.location)
             case .aggregate(let runtime):
+                if index == repartitionStep { return repartition(&working, step: index) }
                 return aggregate(runtime, &working, step: index)
             case .window(let runtime):
+                if index == repartitionStep { return repartition(&working, step: index) }
                 return window(runtime, &working, step: index)
             case .join(let runtime):
                 return join(runtime, &working, step: index)
@@ -94,10 +94,14 @@ extension Engine {
                 return fail(.expression, "key: \(error.message)", at: keyLocation, working)
             }
         }
-        let record = Record(
-            topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
-            headers: working.derived ? [] : working.context.headers, value: encodeValue(of: working))
-        emit(record)
+        // Built in the append rather than passed through `emit`: a few retains fewer.
+        countOutput(to: topic)
+        outputs.append(
+            EngineOutput(
+                record: Record(
+                    topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
+                    headers: working.derived ? [] : working.context.headers, value: splicedValue(of: working)),
+                cause: currentCause))
     }
 
     func encode(_ value: Value) -> [UInt8] {
@@ -125,11 +129,14 @@ extension Engine {
         outputCounts.append(1)
     }
 
-    private func aggregate(_ runtime: AggregateRuntime, _ working: inout Working, step: Int) {
+    func aggregate(_ runtime: AggregateRuntime, _ working: inout Working, step: Int) {
         // Key and aggregate arguments straight from the decoded fields, when they are plain fields.
         if working.decoded, !working.derived, let direct = runtime.direct, let decoder = partialDecoder,
             let key = decoder.slot(direct.keySlot)
         {
+            if aggregateStraightToSinks(runtime, key: key, decoder: decoder, slots: direct.argumentSlots, working, step: step) {
+                return
+            }
             if let state = fastAggregateAdd(runtime, key: key, decoder: decoder, slots: direct.argumentSlots) {
                 return aggregated(state, key: key, runtime, working, step: step)
             }
@@ -164,7 +171,7 @@ extension Engine {
     }
 
     /// Sends an aggregate result (every N-th record of a key) down the pipeline.
-    private func aggregated(_ state: AggregateState?, key: Value, _ runtime: AggregateRuntime, _ working: Working, step: Int) {
+    func aggregated(_ state: AggregateState?, key: Value, _ runtime: AggregateRuntime, _ working: Working, step: Int) {
         guard let state else { return }
         let fields: JSONObject
         do {

@@ -30,7 +30,7 @@ public final class Engine {
     @exclusivity(unchecked) var outputTopics: [String] = []
     @exclusivity(unchecked) var outputCounts: [Int] = []
     /// How many input records were fed; the next record's sequence number.
-    @exclusivity(unchecked) public private(set) var inputCount: Int64 = 0
+    @exclusivity(unchecked) public internal(set) var inputCount: Int64 = 0
 
     let runtimes: [StepRuntime]
     /// Topics of other sources and the join step each feeds; nil without joins.
@@ -42,6 +42,8 @@ public final class Engine {
     /// Decodes only the fields the plan reads; nil when the plan needs whole values.
     let partialDecoder: PartialDecoder?
     let outputs = OutputBuffer()
+    /// The escaped `,"name":` texts of fields maps add, for outputs spliced from input bytes.
+    let keyPrefixes = JSONKeyPrefixes()
     var traceEvents: [TraceEvent] = []
     /// The input being processed (nil during tick/finish), for dead-letter and late records:
     /// the caller's record, borrowed for the duration of `process`.
@@ -53,6 +55,13 @@ public final class Engine {
     /// Scratch arrays reused across records.
     @exclusivity(unchecked) var openedScratch: [WindowBounds] = []
     @exclusivity(unchecked) var mergedScratch: [WindowBounds] = []
+    /// The step records are re-keyed before (`EnginePlan.repartition`), -1 for none, and the
+    /// topic they come back on (see Engine+Repartition).
+    let repartitionStep: Int
+    let repartitionTopic: String
+    /// Whether re-keyed records carry their original key and coordinates in headers, for the
+    /// stateful step's expressions that read them.
+    let repartitionCarriesSource: Bool
 
     public init(plan: EnginePlan, options: EngineOptions = EngineOptions()) {
         self.plan = plan
@@ -69,6 +78,10 @@ public final class Engine {
         clock = StreamClock(idleTimeoutMs: plan.source.idleTimeoutMs, wallClock: options.clock == .wallClock)
         eventTimeReader = EventTimeReader(eventTime: plan.source.eventTime)
         needsKeyText = plan.expressionSources.contains { $0.contains("key(") }
+        repartitionStep = plan.repartition?.step ?? -1
+        repartitionTopic = Self.repartitionTopic(plan, options)
+        repartitionCarriesSource = Self.repartitionReadsSource(plan)
+        if repartitionStep >= 0, options.repartition != nil { clock.onlyTopic = repartitionTopic }
     }
 
     /// Whether this engine decodes only the record fields the pipeline reads (see
@@ -93,8 +106,10 @@ public final class Engine {
         }
     }
 
-    private func process(_ input: UnsafePointer<Record>, wallTime: Int64) {
+    func process(_ input: UnsafePointer<Record>, wallTime: Int64) {
         if let joinRoutes, let step = joinRoutes[input.pointee.topic] { return processJoinSide(input, step: step, wallTime: wallTime) }
+        if repartitionStep >= 0, input.pointee.topic == repartitionTopic { return processRepartitioned(input, wallTime: wallTime) }
+        if let partialDecoder, !partialDecoder.buildsObject, repartitionStep != 0, processDirect(input, partialDecoder, wallTime: wallTime) { return }
         // Fields are read through the pointer one at a time, so the record is never copied whole.
         let bytes = input.pointee.value
         var value = Value.null

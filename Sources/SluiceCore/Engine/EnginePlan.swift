@@ -12,6 +12,12 @@ public struct EnginePlan: Sendable {
     public var sinks: [SinkPlan]
     /// Where error records go; nil: counted and skipped.
     public var deadLetterTopic: String?
+    /// The stateful step whose records go through a repartition topic; nil: none (see
+    /// `RepartitionPlacement`). Set by `init(spec:)`; plans built directly have none.
+    public var repartition: RepartitionPoint?
+    /// The consumer group the spec names (`source.group`, default the pipeline name): dry runs
+    /// name their in-memory repartition topic after it, as `run` names the real one.
+    public var group = ""
 
     public init(file: String, source: SourcePlan, steps: [StepPlan], sinks: [SinkPlan], deadLetterTopic: String? = nil) {
         self.file = file

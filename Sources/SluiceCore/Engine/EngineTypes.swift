@@ -17,17 +17,35 @@ public struct EngineOptions: Sendable {
     /// Decode only the record fields the pipeline reads when it can (the output is the same
     /// either way); false decodes every value in full, for comparisons and debugging.
     public var partialDecoding: Bool
+    /// `run` with a plan that has a repartition point (`EnginePlan.repartition`): the Kafka topic
+    /// records are re-keyed through. nil (dry-run, test, bench): they go through in memory.
+    public var repartition: RepartitionTarget?
 
-    public init(clock: Clock = .eventTime, trace: Bool = false, partialDecoding: Bool = true) {
+    public init(clock: Clock = .eventTime, trace: Bool = false, partialDecoding: Bool = true, repartition: RepartitionTarget? = nil) {
         self.clock = clock
         self.trace = trace
         self.partialDecoding = partialDecoding
+        self.repartition = repartition
+    }
+}
+
+/// The repartition topic of a run and its partition count: the engine writes each re-keyed
+/// record to the partition its state key hashes to, and reads them back from `topic`.
+public struct RepartitionTarget: Sendable, Equatable {
+    public var topic: String
+    public var partitions: Int
+
+    public init(topic: String, partitions: Int) {
+        self.topic = topic
+        self.partitions = partitions
     }
 }
 
 /// One record the engine produced, and which input caused it.
 public struct EngineOutput: Sendable {
-    /// Topic, key, headers, value and timestamp; partition and offset are left at -1 for the sink.
+    /// Topic, key, headers, value and timestamp. The partition is -1 (the sink's partitioner
+    /// chooses) for every output except records to the repartition topic (run), which carry
+    /// the explicit partition (>= 0) of their state key. The offset is -1.
     public var record: Record
     /// The sequence number (`Engine.inputCount` before it was fed) of the input whose
     /// processing produced this output. Outputs of `tick()`/`finish()` carry the last input's.

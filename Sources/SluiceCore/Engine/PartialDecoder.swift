@@ -24,7 +24,7 @@ struct DirectInputs {
 /// them exactly as before.
 final class PartialDecoder {
     /// A top-level name the plan reads or the schema mentions.
-    private struct Entry {
+    struct Entry {
         /// Index into `names` when the plan reads it, else -1.
         var read: Int
         /// Index into `checks`, or -1 for none.
@@ -43,37 +43,41 @@ final class PartialDecoder {
     /// The top-level field names the plan reads.
     let names: [String]
     let scan = JSONObjectScan()
-    private let entries: UnsafeMutableBufferPointer<Entry>
-    private let nameBytes: UnsafeMutablePointer<UInt8>
-    private let checks: [SchemaFieldRules.Check]
+    let entries: UnsafeMutableBufferPointer<Entry>
+    let nameBytes: UnsafeMutablePointer<UInt8>
+    let checks: [SchemaFieldRules.Check]
     /// Per check, whether it needs the decoded value (kept apart so that the common type-only
     /// checks do not copy the closure).
-    private let deepChecks: [Bool]
+    let deepChecks: [Bool]
     /// For fields the schema does not name: -1 anything goes, -2 not allowed, else a check.
-    private let otherFields: Int
-    private let requiredCount: Int
+    let otherFields: Int
+    let requiredCount: Int
     /// The entry of the event-time field when its time can be read from the scan, else -1.
-    private let eventTimeEntry: Int
-    private let eventTimeInSeconds: Bool
+    let eventTimeEntry: Int
+    let eventTimeInSeconds: Bool
     /// Per field position, the entry the field there matched in the last record (-1: none):
     /// records of a topic mostly list their fields in one order.
-    private let lastEntries: UnsafeMutablePointer<Int>
+    let lastEntries: UnsafeMutablePointer<Int>
+    /// Per field position, the key text last matched there (see `decodeDirect`).
+    let shapes: UnsafeMutablePointer<UInt64>
+    /// The window step `decodeDirect` feeds, set up by the engine on first use.
+    @exclusivity(unchecked) var directTarget: DirectWindowTarget?
     /// The fields array of the last partial value, kept to be reused by the next record.
     @exclusivity(unchecked) private var spare: [(key: String, value: Value)] = []
     /// Room for the fields maps add.
     private let extraCapacity: Int
     /// The decoded values of `names` in the last record, and whether each was there.
-    private let slotValues: UnsafeMutablePointer<Value>
-    private let slotPresent: UnsafeMutablePointer<Bool>
+    let slotValues: UnsafeMutablePointer<Value>
+    let slotPresent: UnsafeMutablePointer<Bool>
     /// Per name, the integer when the last record's field was one (`slotIsInt`), so that
     /// integer aggregates read it without going through `Value`.
-    private let slotInts: UnsafeMutablePointer<Int64>
-    private let slotIsInt: UnsafeMutablePointer<Bool>
+    let slotInts: UnsafeMutablePointer<Int64>
+    let slotIsInt: UnsafeMutablePointer<Bool>
     /// Recently decoded short strings per name (`recentWays` each), by their bytes: fields
     /// such as `category` repeat a few values, and making a `String` costs more than finding it.
-    private let recentStrings: UnsafeMutablePointer<Value>
-    private let recentBytes: UnsafeMutablePointer<UInt64>
-    private static let recentWays = 8
+    let recentStrings: UnsafeMutablePointer<Value>
+    let recentBytes: UnsafeMutablePointer<UInt64>
+    static let recentWays = 8
     /// Whether records need a partial object: false when only a stateful first step with
     /// `direct` inputs reads them.
     let buildsObject: Bool
@@ -226,6 +230,8 @@ final class PartialDecoder {
         }
         lastEntries = .allocate(capacity: scan.capacity)
         lastEntries.initialize(repeating: -1, count: scan.capacity)
+        shapes = .allocate(capacity: Self.shapeCount * 4)
+        shapes.initialize(repeating: 0, count: Self.shapeCount * 4)
         entries = .allocate(capacity: entryList.count)
         _ = entries.initialize(from: entryList)
         nameBytes = .allocate(capacity: max(1, bytes.count))
@@ -234,6 +240,7 @@ final class PartialDecoder {
 
     deinit {
         lastEntries.deallocate()
+        shapes.deallocate()
         entries.deallocate()
         nameBytes.deallocate()
         slotValues.deinitialize(count: max(1, names.count))
@@ -285,7 +292,7 @@ final class PartialDecoder {
 
     /// Whether `count` bytes at `a` and `b` are equal, eight at a time.
     @inline(__always)
-    private static func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    static func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         var i = 0
         while i + 8 <= count {
             let x = UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self)

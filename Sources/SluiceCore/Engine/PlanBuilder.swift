@@ -24,6 +24,8 @@ extension EnginePlan {
         let sinks = spec.sinks.map { SinkPlan(topic: $0.topic, key: $0.key, location: $0.location) }
         if diagnostics.hasErrors { throw PlanError(diagnostics: diagnostics.all) }
         self.init(file: spec.file, source: source, steps: steps, sinks: sinks, deadLetterTopic: spec.deadLetter)
+        group = spec.source.group
+        repartition = RepartitionPlacement.point(spec: spec, steps: steps)
     }
 }
 

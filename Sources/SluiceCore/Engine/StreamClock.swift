@@ -16,6 +16,9 @@ struct StreamClock: Sendable {
 
     let idleTimeoutMs: Int64
     let wallClock: Bool
+    /// With a Kafka repartition topic (run): the only topic whose partitions count (records of
+    /// the input topics are re-keyed first and observed when they come back); nil: every topic.
+    var onlyTopic: String?
     private(set) var partitions: [Partition] = []
     /// nil until the first event time is seen.
     private(set) var streamTime: Int64?
@@ -30,6 +33,7 @@ struct StreamClock: Sendable {
     /// Registers a partition before its first record (run: on assignment), so that it holds
     /// stream time back until it delivers or goes idle.
     mutating func assign(topic: String, partition: Int32, wallTime: Int64) {
+        if let onlyTopic, topic != onlyTopic { return }
         if index(topic, partition) == nil {
             partitions.append(Partition(topic: topic, partition: partition, maxEventTime: nil, lastArrival: wallTime))
         }
@@ -49,6 +53,7 @@ struct StreamClock: Sendable {
         if let found = index(topic, partition) {
             i = found
         } else {
+            if let onlyTopic, topic != onlyTopic { return false }
             partitions.append(Partition(topic: topic, partition: partition, maxEventTime: nil, lastArrival: wallTime))
             i = partitions.count - 1
         }

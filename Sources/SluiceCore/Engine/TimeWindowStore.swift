@@ -23,7 +23,14 @@ final class TimeWindowStore {
     let grace: Int64
     let program: AggregateProgram
     /// Open windows, by start ascending. Not accessed during its own mutation: unchecked.
-    @exclusivity(unchecked) private(set) var windows: [Window] = []
+    @exclusivity(unchecked) private(set) var windows: [Window] = [] {
+        didSet { noteNewest() }
+    }
+    /// The newest window's start, index and table, for `foldNewest`: used without reference
+    /// counting, as `windows` holds them.
+    @exclusivity(unchecked) private var newestStart: Int64 = 0
+    @exclusivity(unchecked) private var newestKeys: Unmanaged<KeyIndex>?
+    @exclusivity(unchecked) private var newestTable: Unmanaged<AggregateTable>?
 
     init(size: Int64, advance: Int64, grace: Int64, program: AggregateProgram) {
         self.size = size
@@ -94,6 +101,26 @@ final class TimeWindowStore {
             start = start.plusSaturating(advance)
         }
         return added
+    }
+
+    /// Folds integer `arguments` into the row of `key` in the newest window (tumbling), when the
+    /// record at `eventTime` belongs there, is not late and the key has a row; false, having
+    /// changed nothing, otherwise (`add` then does the general work).
+    @inline(__always)
+    func foldNewest(key: Value, eventTime: Int64, streamTime: Int64, arguments: UnsafePointer<Int64>) -> Bool {
+        let start = eventTime.floored(to: size)
+        guard advance == size, start.plusSaturating(size).plusSaturating(grace) > streamTime,
+            start == newestStart, let newestKeys, let newestTable,
+            let row = newestKeys._withUnsafeGuaranteedRef({ $0.find(key) })
+        else { return false }
+        return newestTable._withUnsafeGuaranteedRef { $0.foldIntegers(row: row, arguments) }
+    }
+
+    private func noteNewest() {
+        let newest = windows.last
+        newestStart = newest?.start ?? 0
+        newestKeys = newest.map { Unmanaged.passUnretained($0.keys) }
+        newestTable = newest.map { Unmanaged.passUnretained($0.table) }
     }
 
     /// Removes the windows that close at `streamTime`, in end order, then key order.

@@ -1,3 +1,4 @@
+import SluiceExpr
 import SluiceSupport
 
 /// `source:`: the topics to read and how to read them.
@@ -17,6 +18,9 @@ public struct SourceSpec: Sendable {
     public var location: SourceLocation
     /// The source's name: its key under `sources:`, or `source` for a pipeline's single `source:`.
     public var name: String = "source"
+    /// `keyed_by`: the producer keyed these records by this expression's value, so stateful steps
+    /// keyed by the same expression need no repartition topic.
+    public var keyedBy: Expression?
 
     public init(
         topics: [String], group: String, format: ValueFormat = .json, start: StartPosition = .earliest,
@@ -55,6 +59,10 @@ public struct SourceSpec: Sendable {
             "schema", .path,
             "A JSON Schema file, relative to the pipeline file: `sluice validate` type-checks every field read and expression against it, and records that violate it are error records.",
             example: "../schemas/tutorial-record.schema.json"),
+        FieldSpec(
+            "keyed_by", .expression,
+            "Declares that the producer keyed these records by this expression's value (their Kafka key is its value): `aggregate` and `window` steps keyed by the same expression then need no repartition topic.",
+            example: "category"),
     ]
 }
 

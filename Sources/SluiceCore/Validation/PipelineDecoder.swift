@@ -49,6 +49,7 @@ struct PipelineDecoder {
         types.check(
             source: source, eventTimeLocation: eventTimeFieldLocation(found["source"]?.value),
             steps: steps, sinks: sinks ?? [])
+        for declared in types.sources { if let keyedBy = declared.keyedBy { _ = types.infer(keyedBy, TypeChecker.records(of: declared)) } }
         reader.diagnostics.emit(contentsOf: types.diagnostics.all)
         warnAboutLoops(source: source, steps: steps, sinks: sinks ?? [])
         if let source { JoinChecks.check(steps: steps, stream: source, others: otherSources, into: &reader.diagnostics) }

@@ -13,6 +13,7 @@ extension NodeReader {
         let start = found["start"].flatMap { oneOf($0.value, StartPosition.allCases.map(\.rawValue), noun: "source start") }
         let eventTime = found["event_time"].flatMap { self.eventTime($0.value) }
         let idle = found["idle_timeout"].flatMap { duration($0.value) }
+        let keyedBy = found["keyed_by"].flatMap { expression($0.value) }
         var schemaPath: String?
         var schema: Value?
         if let node = found["schema"]?.value, let path = string(node) {
@@ -20,12 +21,14 @@ extension NodeReader {
             schema = loadSchema(at: schemaPath ?? path, written: path, node: node)
         }
         guard diagnostics.errorCount == errorsBefore, let topics else { return nil }
-        return SourceSpec(
+        var source = SourceSpec(
             topics: topics, group: group ?? pipelineName ?? "",
             format: format.flatMap(ValueFormat.init(rawValue:)) ?? .json,
             start: start.flatMap(StartPosition.init(rawValue:)) ?? .earliest,
             eventTime: eventTime ?? .kafka, idleTimeoutMs: idle ?? 30_000,
             schemaPath: schemaPath, schema: schema, location: node.location)
+        source.keyedBy = keyedBy
+        return source
     }
 
     /// `kafka`, or `{field: <path>, unit: seconds|milliseconds|iso8601}`.

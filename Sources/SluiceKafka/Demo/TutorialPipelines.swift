@@ -29,6 +29,8 @@ source:
   topics: [input-topic]
   # Records that are not {timestamp: int, value: int, category: string} go to the dead letter topic.
   schema: ../schemas/tutorial-record.schema.json
+  # The tutorial producer keys records by category: the stateful step needs no repartition topic.
+  keyed_by: category
 
 steps:
   - map:
@@ -91,6 +93,8 @@ source:
     unit: seconds
   # Records that are not {timestamp: int, value: int, category: string} go to the dead letter topic.
   schema: ../schemas/tutorial-record.schema.json
+  # The tutorial producer keys records by category: the stateful step needs no repartition topic.
+  keyed_by: category
 
 steps:
   - window:

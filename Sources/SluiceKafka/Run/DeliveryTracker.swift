@@ -7,9 +7,22 @@ import SluiceSupport
 /// across engine rebuilds); each output carries the number of the input that caused it.
 /// Inputs are grouped into batches (one per poll), the unit of commit.
 struct DeliveryTracker {
+    /// A failed output to produce again: the record as librdkafka reported it back (with the
+    /// partition it was produced to, -1 for the partitioner's choice) and its cause.
     struct Pending {
         var record: Record
         var cause: Int64
+    }
+
+    /// What is kept per output in flight: no record (a failed delivery's report carries its
+    /// topic, key, value and headers), so that outputs are freed as soon as they are produced
+    /// and settling one is a slot reset.
+    struct InFlight {
+        var cause: Int64
+        /// The timestamp produced (librdkafka reports none for failed messages).
+        var timestamp: Int64
+        /// The partition asked for, or -1 for the partitioner's choice.
+        var partition: Int32
     }
 
     struct Batch {
@@ -20,7 +33,7 @@ struct DeliveryTracker {
     }
 
     /// Outputs produced and not yet acknowledged, by producer message id.
-    private(set) var pending = PendingTable<Pending>()
+    private(set) var pending = PendingTable<InFlight>()
     /// Ids in produce order; causes never decrease along it.
     private var order = Fifo<(id: UInt64, cause: Int64)>()
     /// Ids produced again after a failed delivery: their causes are older than the rest.
@@ -34,15 +47,37 @@ struct DeliveryTracker {
     /// Outputs not yet acknowledged, including those waiting for a retry.
     var pendingCount: Int { pending.count + waiting.count }
 
-    mutating func produced(id: UInt64, record: consuming Record, cause: Int64, retry: Bool = false) {
-        pending.insert(Pending(record: record, cause: cause), for: id)
+    /// Notes an output produced with id `id` to `partition` (-1: the partitioner's choice).
+    mutating func produced(id: UInt64, partition: Int32, timestamp: Int64, cause: Int64, retry: Bool = false) {
+        pending.insert(InFlight(cause: cause, timestamp: timestamp, partition: partition), for: id)
         if retry { retried[id] = cause } else { order.append((id, cause)) }
     }
 
-    /// Forgets an output once delivered, or once failed (the caller may produce it again).
+    /// Notes an output produced to `record.partition` (-1: the partitioner's choice).
+    mutating func produced(id: UInt64, record: borrowing Record, cause: Int64, retry: Bool = false) {
+        produced(id: id, partition: record.partition, timestamp: record.timestamp, cause: cause, retry: retry)
+    }
+
+    /// Forgets the output a delivery report is about. Returns it only when its delivery
+    /// failed (the caller may produce it again): the record is the one the report carries.
+    mutating func settle(_ report: DeliveryReport) -> Pending? {
+        if !retried.isEmpty { retried[report.id] = nil }
+        guard let settled = pending.removeValue(forKey: report.id), !report.isDelivered else { return nil }
+        var record = report.undelivered ?? Record(topic: "", value: nil)
+        record.partition = settled.partition
+        record.timestamp = settled.timestamp
+        return Pending(record: record, cause: settled.cause)
+    }
+
+    /// Forgets an output once delivered, or once failed. The returned record is a stand-in
+    /// (no topic, key or value; the partition and timestamp produced): `settle(_:)` gives the
+    /// real one of a failed delivery.
+    @discardableResult
     mutating func settle(id: UInt64) -> Pending? {
         if !retried.isEmpty { retried[id] = nil }
-        return pending.removeValue(forKey: id)
+        guard let settled = pending.removeValue(forKey: id) else { return nil }
+        let record = Record(topic: "", partition: settled.partition, timestamp: settled.timestamp, value: nil)
+        return Pending(record: record, cause: settled.cause)
     }
 
     /// Keeps a failed output to produce again at `due` (monotonic milliseconds).

@@ -94,6 +94,14 @@ public final class PipelineRunner: Sendable {
         case .stopped: return finish(failure: nil, core: nil, started: started)
         case .failed(let message): return finish(failure: message, core: nil, started: started)
         }
+        var repartition: RepartitionSetup?
+        if let planned = RepartitionSetup.planned(plan: plan, group: settings.group, partitions: inputPartitions) {
+            switch prepareRepartition(planned, admin: admin, producer: producer, started: started) {
+            case .ready(let setup): repartition = setup
+            case .stopped: return finish(failure: nil, core: nil, started: started)
+            case .failed(let message): return finish(failure: message, core: nil, started: started)
+            }
+        }
         let changelog = Changelog(group: settings.group, plan: plan, inputPartitions: inputPartitions)
         if !changelog.isEmpty {
             switch prepareChangelogs(changelog, admin: admin, producer: producer, started: started) {
@@ -114,12 +122,14 @@ public final class PipelineRunner: Sendable {
         }
         let box = RunCoreBox(RunCore(
             plan: plan, options: options, settings: settings, log: logger, producer: producer,
-            changelog: changelog.isEmpty ? nil : changelog, stop: stop))
+            changelog: changelog.isEmpty ? nil : changelog, stop: stop, repartition: repartition))
+        // The repartition topic is read in the same group, like another source.
+        let topics = plan.inputTopics + (repartition.map { [$0.topic] } ?? [])
         if let metrics {
-            box.with { $0.metricsHook = RunMetricsHook(metrics: metrics, sourceTopics: plan.inputTopics) }
+            box.with { $0.metricsHook = RunMetricsHook(metrics: metrics, sourceTopics: topics) }
         }
         do {
-            try consumer.subscribe(topics: plan.inputTopics) { consumer, event in
+            try consumer.subscribe(topics: topics) { consumer, event in
                 box.with { $0.rebalance(event, consumer: consumer) }
             }
         } catch {
@@ -127,7 +137,8 @@ public final class PipelineRunner: Sendable {
         }
 
         while !stop.isRequested {
-            let messages = consumer.pollBatch(maxMessages: options.pollBatchSize, timeoutMs: 100)
+            // Left in librdkafka's buffers: each record is copied out as the engine reaches it.
+            let messages = consumer.pollMessages(maxMessages: options.pollBatchSize, timeoutMs: 100)
             let status: RunStatus? = box.with { core in
                 core.step(messages, consumer: consumer)
                 core.updateMetrics(messages, consumer: consumer)
@@ -216,6 +227,38 @@ public final class PipelineRunner: Sendable {
                     return .failed("cannot prepare the changelog topics: \(error)")
                 }
                 logger.kafkaError(error, "changelog topics, retrying")
+                sleepUnlessStopped(backoff.next(), started: started)
+            }
+        }
+        return .stopped
+    }
+
+    /// Creates the repartition topic if missing, with the input's partition count; an existing
+    /// one must have that count, or state would not move with input partitions.
+    private func prepareRepartition(_ setup: RepartitionSetup, admin: KafkaAdmin, producer: KafkaProducer, started: Int64) -> Setup<RepartitionSetup> {
+        var backoff = Backoff(initialMs: 250, maximumMs: 10_000)
+        while !stop.isRequested {
+            do {
+                let counts = try TopicSetup.ensure([setup.newTopic], admin: admin, producer: producer, timeoutMs: 10_000, purpose: "repartition") {
+                    logger.entry($0)
+                }
+                let found = counts[setup.topic] ?? setup.partitions
+                guard found == setup.partitions else {
+                    return .failed(
+                        "repartition topic \"\(setup.topic)\" has \(found) partitions but the input has \(setup.partitions): "
+                            + "delete it (it holds no state once consumed) or create it with \(setup.partitions) partitions "
+                            + "(by hand on a cluster without CreateTopics, which gives new topics its default count)")
+                }
+                logger(.info, "repartition topic", [
+                    RunLogField("topic", setup.topic), RunLogField("partitions", found),
+                    RunLogField("step", setup.step),
+                ])
+                return .ready(setup)
+            } catch {
+                if error.isFatal || !(error.isRetriable || error.isTimedOut) {
+                    return .failed("cannot prepare the repartition topic: \(error)")
+                }
+                logger.kafkaError(error, "repartition topic, retrying")
                 sleepUnlessStopped(backoff.next(), started: started)
             }
         }

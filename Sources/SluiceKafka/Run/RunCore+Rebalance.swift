@@ -148,7 +148,7 @@ extension RunCore {
         let state = engine.snapshot(include: keep)
         retiredStats = retiredStats.adding(engine.stats)
         sequenceBase = nextSequence
-        engine = Engine(plan: plan, options: EngineOptions(clock: .wallClock))
+        engine = Engine(plan: plan, options: engineOptions)
         engine.restore(state)
         engine.assign(partitions: assigned.map { ($0.topic, $0.partition) }, wallTime: RunClock.wallMs())
         changelog.forget(inputPartitions: gone)

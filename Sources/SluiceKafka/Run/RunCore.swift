@@ -29,6 +29,10 @@ final class RunCore {
     let producer: KafkaProducer
     let changelog: Changelog?
     let stop: StopSignal
+    /// How engines of this run are made (wall clock, and the repartition topic if any).
+    let engineOptions: EngineOptions
+    /// The topic re-keying records for the stateful step (see `RunCore+Repartition.swift`).
+    let repartitionTopic: String?
 
     var engine: Engine
     /// Inputs fed to engines replaced after rebalances: engine sequence number + base is the
@@ -72,7 +76,7 @@ final class RunCore {
 
     init(
         plan: EnginePlan, options: RunOptions, settings: RunSettings, log: RunLogger, producer: KafkaProducer,
-        changelog: Changelog?, stop: StopSignal
+        changelog: Changelog?, stop: StopSignal, repartition: RepartitionSetup? = nil
     ) {
         self.plan = plan
         self.options = options
@@ -81,7 +85,9 @@ final class RunCore {
         self.producer = producer
         self.changelog = changelog
         self.stop = stop
-        engine = Engine(plan: plan, options: EngineOptions(clock: .wallClock))
+        engineOptions = RunCore.engineOptions(repartition)
+        repartitionTopic = repartition?.topic
+        engine = Engine(plan: plan, options: engineOptions)
         stateDurableBefore = changelog == nil ? Int64.max : 0
         let now = RunClock.monotonicMs()
         lastActivityMs = now
@@ -108,16 +114,16 @@ final class RunCore {
 
     /// Processes one poll's messages, produces the outputs, serves deliveries, and commits
     /// when the interval has passed.
-    func step(_ messages: [KafkaMessage], consumer: KafkaConsumer) {
+    func step<Messages: Sequence<KafkaMessage>>(_ messages: Messages, consumer: KafkaConsumer) {
         guard failure == nil else { return }
         // Exactly once, after a failure: these messages may predate the rewind; dropped.
         if isRewinding { return rewind(consumer: consumer) }
         let wall = RunClock.wallMs()
         let now = RunClock.monotonicMs()
-        var offsets: [TopicPartition: Int64] = [:]
+        var runs = OffsetRuns()
         var check = PartitionCheck()
         messages: for message in messages {
-            switch message {
+            switch consume message {
             case .record(let record):
                 if let max = options.maxRecords, recordsSeen >= max {
                     stop.request("processed --max-records \(max) records")
@@ -128,12 +134,15 @@ final class RunCore {
                 // whose state could not be restored (stopping) is left for the next run.
                 guard check.isReadable(partition, in: self) else { continue }
                 if skipCounted(partition, offset: record.offset) {
-                    offsets[partition] = record.offset &+ 1
+                    runs.note(partition, next: record.offset &+ 1)
                     continue
                 }
                 engine.process(record, wallTime: wall)
-                offsets[partition] = record.offset &+ 1
-                recordsSeen += 1
+                // Produced at once, while the outputs are still in cache.
+                produceOutputs()
+                runs.note(partition, next: record.offset &+ 1)
+                // Repartitioned copies are not new input (--max-records counts the source's).
+                if repartitionTopic == nil || record.topic != repartitionTopic { recordsSeen += 1 }
                 lastActivityMs = now
             case .error(let error):
                 consumerError(error)
@@ -143,6 +152,7 @@ final class RunCore {
         }
         engine.tick(wallTime: wall)
         produceOutputs()
+        let offsets = runs.all
         tracker.processed(end: nextSequence, offsets: offsets)
         changelog?.advance(offsets)
         for error in consumer.takeErrors() {
@@ -180,7 +190,9 @@ final class RunCore {
         // Drained in place rather than taken as an array: no array and no copy per output.
         engine.drainOutputs { output in
             guard failure == nil else { return }
-            produce(output.record, partition: nil, cause: sequenceBase &+ output.cause, retry: false)
+            // Repartition records name their partition: the state key's, as for changelogs.
+            let partition = repartitionTopic != nil && output.record.topic == repartitionTopic ? output.record.partition : nil
+            produce(output.record, partition: partition, cause: sequenceBase &+ output.cause, retry: false)
         }
     }
 
@@ -195,9 +207,7 @@ final class RunCore {
                 let id = try producer.produce(
                     topic: record.topic, partition: partition, key: record.key, value: record.value,
                     headers: record.headers, timestamp: record.timestamp > 0 ? record.timestamp : nil)
-                var kept = record
-                kept.partition = partition ?? -1
-                tracker.produced(id: id, record: kept, cause: cause, retry: retry)
+                tracker.produced(id: id, partition: partition ?? -1, timestamp: record.timestamp, cause: cause, retry: retry)
                 return
             } catch where error.isQueueFull {
                 if stop.isRequested {
@@ -225,7 +235,8 @@ final class RunCore {
         let now = RunClock.monotonicMs()
         var failed = false
         for report in reports {
-            guard let pending = tracker.settle(id: report.id) else { continue }
+            // Only failed outputs come back (with the record the report carries).
+            guard let pending = tracker.settle(report) else { continue }
             guard let error = report.error else { continue }
             failed = true
             if error.isFatal || !(error.isRetriable || error.isTimedOut) {

@@ -2,8 +2,9 @@ import SluiceSupport
 
 /// Detects state that belongs to another instance's input partition: the input is not
 /// partitioned by the aggregate/window key, so with several instances in a group a key's
-/// records and its state end up on different instances. Repartition topics, which would
-/// re-key such input (docs/run.md), do not exist yet: until then the runner warns.
+/// records and its state end up on different instances. A repartition topic re-keys the input
+/// of the first aggregate/window step unless the source declares `keyed_by` its key; a
+/// false declaration, or a later stateful step with another key, is what this catches.
 enum StatePlacement {
     /// The first state write (not a tombstone or marker) to a changelog partition whose input
     /// partition this instance does not own; nil when all is well or when it cannot matter
@@ -22,7 +23,7 @@ extension RunCore {
         else { return }
         log.limited(.warning, key: "state-placement:\(write.topic)",
             "state of a key whose partition another instance owns: the input is not partitioned by the aggregate/window key "
-                + "(repartition topics are not implemented yet), so with several instances its state is split between them",
+                + "(check the source's keyed_by), so with several instances its state is split between them",
             [RunLogField("changelog", write.topic), RunLogField("partition", write.partition),
              RunLogField("owned", owned.sorted().map(String.init).joined(separator: ","))])
     }

@@ -8,7 +8,8 @@ enum TopicSetup {
     /// topic creation (librdkafka's mock cluster) create it with its default partition count.
     /// Returns the partition count of every topic, created or found.
     static func ensure(
-        _ topics: [NewTopic], admin: KafkaAdmin, producer: KafkaProducer, timeoutMs: Int32, log: (RunLogEntry) -> Void
+        _ topics: [NewTopic], admin: KafkaAdmin, producer: KafkaProducer, timeoutMs: Int32, purpose: String = "changelog",
+        log: (RunLogEntry) -> Void
     ) throws(KafkaError) -> [String: Int] {
         var counts: [String: Int] = [:]
         let existing = try admin.topicMetadata(timeoutMs: timeoutMs)
@@ -22,14 +23,14 @@ enum TopicSetup {
         do {
             try admin.createTopics(missing, timeoutMs: timeoutMs)
             for topic in missing {
-                log(RunLogEntry(level: .info, message: "created changelog topic", fields: [
+                log(RunLogEntry(level: .info, message: "created \(purpose) topic", fields: [
                     RunLogField("topic", topic.name), RunLogField("partitions", topic.partitions),
                 ]))
             }
         } catch where error.code == KafkaError.Code.unsupportedFeature {
             for topic in missing {
                 try requestAutoCreate(topic.name, producer: producer, timeoutMs: timeoutMs)
-                log(RunLogEntry(level: .warning, message: "the cluster has no CreateTopics API: changelog topic auto-created", fields: [
+                log(RunLogEntry(level: .warning, message: "the cluster has no CreateTopics API: \(purpose) topic auto-created", fields: [
                     RunLogField("topic", topic.name),
                 ]))
             }
@@ -49,7 +50,7 @@ enum TopicSetup {
                 let names = missing.filter { counts[$0.name] == nil }.map(\.name).joined(separator: ", ")
                 throw KafkaError(
                     code: KafkaError.Code.unknownTopicOrPartition,
-                    message: "changelog topic(s) \(names) did not appear after creation", isRetriable: true)
+                    message: "\(purpose) topic(s) \(names) did not appear after creation", isRetriable: true)
             }
             RunClock.sleep(ms: Int64(delay / 1000))
             waited += Int64(delay)

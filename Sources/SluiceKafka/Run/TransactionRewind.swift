@@ -135,7 +135,7 @@ extension RunCore {
         // --max-records counts the committed inputs, not those about to be redone.
         recordsSeen = transaction.committedStats.recordsIn
         sequenceBase = nextSequence
-        engine = Engine(plan: plan, options: EngineOptions(clock: .wallClock))
+        engine = Engine(plan: plan, options: engineOptions)
         if let state { engine.restore(state) }
         engine.assign(partitions: assigned.map { ($0.topic, $0.partition) }, wallTime: RunClock.wallMs())
         stateDurableBefore = changelog == nil ? Int64.max : nextSequence

@@ -1,0 +1,160 @@
+import SluiceCore
+import SluiceSupport
+import XCTest
+
+/// Records of a pipeline whose first step is a window on plain fields are decoded in one pass
+/// and, in the common case, folded straight into the newest window without tracing. Outputs
+/// and counters must be exactly those of decoding every value in full, whatever the records
+/// look like (fields in changing order, whitespace, escapes, duplicates, extra fields,
+/// late records, new keys and windows).
+final class DirectWindowTests: XCTestCase {
+    private func outcome(_ plan: EnginePlan, _ records: [Record], partial: Bool) -> ([EngineOutput.Comparable], EngineStats) {
+        let engine = Engine(plan: plan, options: EngineOptions(clock: .eventTime, trace: false, partialDecoding: partial))
+        var outputs: [EngineOutput.Comparable] = []
+        for record in records {
+            engine.process(record)
+            engine.drainOutputs { outputs.append($0.comparable) }
+        }
+        engine.finish()
+        engine.drainOutputs { outputs.append($0.comparable) }
+        return (outputs, engine.stats)
+    }
+
+    private func compare(_ name: String, _ plan: EnginePlan, _ records: [Record], file: StaticString = #filePath, line: UInt = #line) {
+        let (partial, partialStats) = outcome(plan, records, partial: true)
+        let (whole, wholeStats) = outcome(plan, records, partial: false)
+        XCTAssertEqual(partialStats, wholeStats, name, file: file, line: line)
+        XCTAssertEqual(partial.count, whole.count, name, file: file, line: line)
+        if let index = (0..<min(partial.count, whole.count)).first(where: { partial[$0] != whole[$0] }) {
+            XCTFail("\(name): output \(index) differs:\n  partial: \(partial[index])\n  whole:   \(whole[index])", file: file, line: line)
+        }
+        XCTAssertFalse(whole.isEmpty, name, file: file, line: line)
+    }
+
+    private func plan(yaml: String) throws -> EnginePlan {
+        let directory = DryRunTests.repository.appendingPathComponent("pipelines").path
+        let (spec, diagnostics) = PipelineLoader.load(text: yaml, file: "test.yaml", baseDirectory: directory)
+        return try EnginePlan(spec: try XCTUnwrap(spec, diagnostics.map(\.description).joined(separator: "\n")))
+    }
+
+    /// Hand-written shapes around the common one, several times each so the remembered key
+    /// layout is both hit and missed.
+    private var shapedRecords: [Record] {
+        let texts = [
+            #"{"id":1,"timestamp":1736990001,"value":10,"category":"A"}"#,
+            #"{"id":2,"timestamp":1736990002,"value":20,"category":"B"}"#,
+            #"{"timestamp":1736990003,"id":3,"category":"A","value":5}"#,
+            #"{"id":4, "timestamp":1736990004,"value":7,"category":"A"}"#,
+            #"{"id":5,"timestamp":1736990005,"value":-3,"category":"A\u0042"}"#,
+            #"{"id":6,"timestamp":1736990006,"value":1,"category":"A","value":2}"#,
+            #"{"id":7,"timestamp":1736990007,"value":1,"category":"A","extra":"x","more":[1,2]}"#,
+            #"{"id":8,"timestamp":1736990008,"value":1.5,"category":"A"}"#,
+            #"{"id":9,"timestamp":1736990009,"value":9223372036854775807,"category":"A"}"#,
+            #"{"id":10,"timestamp":1736990010,"value":9223372036854775807,"category":"A"}"#,
+            #"{"id":11,"timestamp":1736990011,"category":"A"}"#,
+            #"{"id":12,"timestamp":"1736990012","value":1,"category":"A"}"#,
+            #"{"id":13,"timestamp":1736990013,"value":1,"category":"é"}"#,
+            #"{"id":14,"timestamp":1736990014,"value":01,"category":"A"}"#,
+            #"{"id":15,"timestamp":1736990015,"value":1,"category":"a-category-name-longer-than-sixteen"}"#,
+            #"{"id":16,"timestamp":1736990016,"value":1,"category":"A"} "#,
+            #"{"id":17,"timestamp":1736990017,"value":1,"category":"A","#,
+            #"{"id":18,"timestamp":1736990018,"vaLue":1,"category":"A"}"#,
+            #"{"id":19,"timestamp":1736990100,"value":4,"category":"C"}"#,
+            #"{"id":20,"timestamp":1736990020,"value":4,"category":"A"}"#,
+            #"{"id":21,"timestamp":1736990200,"value":4,"category":"A"}"#,
+            #"{"id":22,"timestamp":1736990030,"value":4,"category":"A"}"#,
+        ]
+        var records: [Record] = []
+        for round in 0..<3 {
+            for (index, text) in texts.enumerated() {
+                var bytes = Array(text.utf8)
+                if round == 2, let colon = bytes.firstIndex(of: UInt8(ascii: ":")) { bytes.insert(UInt8(ascii: " "), at: colon + 1) }
+                records.append(Record(
+                    topic: "input-topic", partition: Int32(index % 2), offset: Int64(records.count),
+                    timestamp: 1_736_990_000_000 + Int64(index) * 1000, key: Array("k\(index % 3)".utf8), value: bytes))
+            }
+        }
+        return records
+    }
+
+    func testWindowsFedStraightFromTheScanAgree() throws {
+        let generated = Benchmark.tutorialRecords(count: 30_000)
+        var random = RandomRecordValues(seed: 17)
+        let randomRecords = (0..<3_000).map { index in
+            Record(
+                topic: "input-topic", partition: Int32(index % 3), offset: Int64(index / 3),
+                timestamp: 1_736_990_000_000 + Int64(index) * 700, key: nil, value: random.value())
+        }
+        let windows = [
+            "{type: tumbling, size: 60s, grace: 10s, key: category, late_topic: late, aggregates: {count: count(), sum: sum(value), average: avg(value), min: min(value), max: max(value)}}",
+            "{type: tumbling, size: 5s, key: category, aggregates: {n: count(), s: sum(value), first: first(value), last: last(value)}}",
+            "{type: hopping, size: 60s, advance: 20s, key: category, aggregates: {n: count(), s: sum(value)}}",
+            "{type: tumbling, size: 60s, key: category, emit: update, aggregates: {n: count(), s: sum(value)}}",
+        ]
+        let schemas = ["", "schema: ../schemas/tutorial-record.schema.json"]
+        for (index, window) in windows.enumerated() {
+            for schema in schemas {
+                let yaml = """
+                    pipeline: direct-\(index)
+                    source:
+                      topics: [input-topic]
+                      keyed_by: category
+                      event_time: {field: timestamp, unit: seconds}
+                      \(schema)
+                    steps:
+                      - window: \(window)
+                    sinks:
+                      - topic: out
+                    dead_letter:
+                      topic: dlq
+                    """
+                let plan = try plan(yaml: yaml)
+                compare("window \(index) \(schema) (generated)", plan, generated)
+                compare("window \(index) \(schema) (random)", plan, randomRecords)
+                compare("window \(index) \(schema) (shapes)", plan, shapedRecords)
+            }
+        }
+    }
+
+    /// Keys remembered per field position are matched even at the very end of a record (the
+    /// last key is followed by only a short value), and a key that differs from the remembered
+    /// one only in its first or only in its last bytes is not taken for it.
+    func testRememberedKeysAtTheEndOfRecordsAgree() throws {
+        let texts = [
+            #"{"timestamp":1736990001,"value":1,"category":"A"}"#,
+            #"{"timestamp":1736990002,"value":2,"category":"B"}"#,
+            #"{"timestamp":1736990003,"value":3,"categorx":"A"}"#,
+            #"{"timestamp":1736990004,"value":4,"catxgory":"A"}"#,
+            #"{"timestamp":1736990005,"value":5,"category":"A"}"#,
+            #"{"timestamp":1736990006,"value":6,"category":"A","v":1}"#,
+            #"{"timestamp":1736990007,"value":7,"category":"A","w":2}"#,
+            #"{"timestamp":1736990008,"value":8,"category":"A","abcdefghijkl":3}"#,
+            #"{"timestamp":1736990009,"value":9,"category":"A","abcdefghijkx":3}"#,
+            #"{"timestamp":1736990010,"valuf":9,"category":"A"}"#,
+            #"{"timestamp":1736990011,"value":1,"category":"A"}"#,
+            #"{"timestamp":1736990012,"value":2,"category":"C"}"#,
+        ]
+        let records = (0..<4 * texts.count).map { index in
+            Record(
+                topic: "input-topic", partition: 0, offset: Int64(index), timestamp: 0, key: nil,
+                value: Array(texts[index % texts.count].utf8))
+        }
+        for schema in ["", "schema: ../schemas/tutorial-record.schema.json"] {
+            let yaml = """
+                pipeline: direct-end
+                source:
+                  topics: [input-topic]
+                  keyed_by: category
+                  event_time: {field: timestamp, unit: seconds}
+                  \(schema)
+                steps:
+                  - window: {type: tumbling, size: 5s, key: category, aggregates: {n: count(), s: sum(value)}}
+                sinks:
+                  - topic: out
+                dead_letter:
+                  topic: dlq
+                """
+            compare("keys at the end \(schema)", try plan(yaml: yaml), records)
+        }
+    }
+}
