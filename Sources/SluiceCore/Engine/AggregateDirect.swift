@@ -19,13 +19,7 @@ extension Engine {
             aggregated(runtime.table.state(row: row), key: key, runtime, working, step: step)
             return true
         }
-        let keyBytes = KeyCoding.bytes(key)
-        for sink in plan.sinks {
-            emit(
-                Record(
-                    topic: sink.topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
-                    headers: [], value: value))
-        }
+        emitToSinks(value, key: key, timestamp: working.context.timestamp)
         return true
     }
 }

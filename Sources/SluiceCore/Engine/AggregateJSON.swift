@@ -68,14 +68,15 @@ extension Engine {
     ) -> Bool {
         guard step + 1 == runtimes.count else { return false }
         for sink in plan.sinks where sink.key != nil { return false }
-        let value = runtime.jsonLayout.write(key: key, fields: fields)
+        emitToSinks(runtime.jsonLayout.write(key: key, fields: fields), key: key, timestamp: working.context.timestamp)
+        return true
+    }
+
+    /// An aggregate result, already JSON, to every sink, keyed by the aggregate key.
+    func emitToSinks(_ value: [UInt8], key: Value, timestamp: Int64) {
         let keyBytes = KeyCoding.bytes(key)
         for sink in plan.sinks {
-            emit(
-                Record(
-                    topic: sink.topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
-                    headers: [], value: value))
+            emit(Record(topic: sink.topic, partition: -1, offset: -1, timestamp: timestamp, key: keyBytes, headers: [], value: value))
         }
-        return true
     }
 }

@@ -33,7 +33,7 @@ extension PartialDecoder {
                 found = Int(truncatingIfNeeded: shape[3])
                 i += length
             } else {
-                guard let keyEnd = Self.plainEnd(p, from: keyStart, end) else { return nil }
+                guard let keyEnd = JSONObjectScan.plainStringEnd(p, from: keyStart, end) else { return nil }
                 keyCount = keyEnd - keyStart
                 i = keyEnd + 1
                 guard i < end, p[i] == UInt8(ascii: ":") else { return nil }
@@ -48,11 +48,11 @@ extension PartialDecoder {
             let isString: Bool
             var bits: Int64 = 0
             if p[i] == UInt8(ascii: "\"") {
-                guard let stringEnd = Self.plainEnd(p, from: i + 1, end) else { return nil }
+                guard let stringEnd = JSONObjectScan.plainStringEnd(p, from: i + 1, end) else { return nil }
                 isString = true
                 i = stringEnd + 1
             } else {
-                guard let (number, numberEnd) = Self.integer(p, from: i, end) else { return nil }
+                guard let (number, numberEnd) = JSONObjectScan.plainInteger(p, from: i, end) else { return nil }
                 isString = false
                 bits = number
                 i = numberEnd
@@ -221,75 +221,4 @@ extension PartialDecoder {
         return way
     }
 
-    /// The index of the closing quote of a string of printable ASCII without escapes whose
-    /// content starts at `start`; nil for any other string (or none).
-    @inline(__always)
-    static func plainEnd(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> Int? {
-        var j = start
-        // Eight bytes at a time: the lowest byte that is '"', a backslash, a control character or
-        // from 0x80 gets its high bit set (bytes above it may be flagged too, never below).
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        while j + 8 <= end {
-            let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
-            let quote = w ^ 0x2222_2222_2222_2222
-            let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-            let special = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- 0x2020_2020_2020_2020) & ~w | w) & highs
-            if special == 0 {
-                j += 8
-                continue
-            }
-            j += special.trailingZeroBitCount >> 3
-            return p[j] == UInt8(ascii: "\"") ? j : nil
-        }
-        while j < end {
-            let c = p[j]
-            if c == UInt8(ascii: "\"") { return j }
-            if c == UInt8(ascii: "\\") || c &- 0x20 >= 0x60 { return nil }
-            j += 1
-        }
-        return nil
-    }
-
-    /// An integer of at most 18 digits at `start` (no fraction, exponent or leading zero),
-    /// with the index after it; nil for any other number (or none).
-    @inline(__always)
-    static func integer(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> (Int64, Int)? {
-        var j = start
-        let negative = p[j] == UInt8(ascii: "-")
-        if negative { j += 1 }
-        guard j < end else { return nil }
-        let first = p[j] &- UInt8(ascii: "0")
-        guard first < 10 else { return nil }
-        var value = Int64(first)
-        j += 1
-        if first != 0 {
-            let digitsStart = j - 1
-            // Eight digits at a time while there are eight (event times have ten).
-            while j + 8 <= end {
-                let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
-                let nibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, zeros: UInt64 = 0x3030_3030_3030_3030
-                guard w & nibbles == zeros, (w &+ 0x0606_0606_0606_0606) & nibbles == zeros else { break }
-                // Pairs, then fours, then all eight, each step a multiply (first digit lowest).
-                var v = ((w & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
-                v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
-                v = ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
-                value = value &* 100_000_000 &+ Int64(truncatingIfNeeded: v)
-                j += 8
-            }
-            while j < end {
-                let digit = p[j] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
-                value = value &* 10 &+ Int64(digit)
-                j += 1
-            }
-            guard j - digitsStart <= 18 else { return nil }
-        } else if j < end, p[j] &- UInt8(ascii: "0") < 10 {
-            return nil
-        }
-        if j < end {
-            let c = p[j]
-            if c == UInt8(ascii: ".") || c | 0x20 == UInt8(ascii: "e") { return nil }
-        }
-        return (negative ? -value : value, j)
-    }
 }
