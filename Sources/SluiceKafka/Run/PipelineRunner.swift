@@ -208,57 +208,54 @@ public final class PipelineRunner: Sendable {
     /// Creates missing changelog topics and learns their partition counts; retries while the
     /// cluster is unreachable.
     private func prepareChangelogs(_ changelog: Changelog, admin: KafkaAdmin, producer: KafkaProducer, started: Int64) -> Setup<Void> {
-        var backoff = Backoff(initialMs: 250, maximumMs: 10_000)
-        while !stop.isRequested {
-            do {
-                let counts = try TopicSetup.ensure(changelog.newTopics, admin: admin, producer: producer, timeoutMs: 10_000) {
-                    logger.entry($0)
-                }
-                changelog.setPartitionCounts(counts)
-                if !changelog.isAligned {
-                    let detail = changelog.topics.map { "\($0.name) (\($0.partitions))" }.joined(separator: ", ")
-                    logger(.warning, "changelog partitions differ from the input's \(changelog.inputPartitions): "
-                        + "each instance reads every changelog partition, which is only right with a single instance",
-                        [RunLogField("changelogs", detail)])
-                }
-                return .ready(())
-            } catch {
-                if error.isFatal || !(error.isRetriable || error.isTimedOut) {
-                    return .failed("cannot prepare the changelog topics: \(error)")
-                }
-                logger.kafkaError(error, "changelog topics, retrying")
-                sleepUnlessStopped(backoff.next(), started: started)
+        retryingTopicSetup("changelog topics", started: started) { () throws(KafkaError) -> Setup<Void> in
+            let counts = try TopicSetup.ensure(changelog.newTopics, admin: admin, producer: producer, timeoutMs: 10_000) {
+                logger.entry($0)
             }
+            changelog.setPartitionCounts(counts)
+            if !changelog.isAligned {
+                let detail = changelog.topics.map { "\($0.name) (\($0.partitions))" }.joined(separator: ", ")
+                logger(.warning, "changelog partitions differ from the input's \(changelog.inputPartitions): "
+                    + "each instance reads every changelog partition, which is only right with a single instance",
+                    [RunLogField("changelogs", detail)])
+            }
+            return .ready(())
         }
-        return .stopped
     }
 
     /// Creates the repartition topic if missing, with the input's partition count; an existing
     /// one must have that count, or state would not move with input partitions.
     private func prepareRepartition(_ setup: RepartitionSetup, admin: KafkaAdmin, producer: KafkaProducer, started: Int64) -> Setup<RepartitionSetup> {
+        retryingTopicSetup("repartition topic", started: started) { () throws(KafkaError) -> Setup<RepartitionSetup> in
+            let counts = try TopicSetup.ensure([setup.newTopic], admin: admin, producer: producer, timeoutMs: 10_000, purpose: "repartition") {
+                logger.entry($0)
+            }
+            let found = counts[setup.topic] ?? setup.partitions
+            guard found == setup.partitions else {
+                return .failed(
+                    "repartition topic \"\(setup.topic)\" has \(found) partitions but the input has \(setup.partitions): "
+                        + "delete it (it holds no state once consumed) or create it with \(setup.partitions) partitions "
+                        + "(by hand on a cluster without CreateTopics, which gives new topics its default count)")
+            }
+            logger(.info, "repartition topic", [
+                RunLogField("topic", setup.topic), RunLogField("partitions", found), RunLogField("step", setup.step),
+            ])
+            return .ready(setup)
+        }
+    }
+
+    /// Runs `attempt` until it gives an answer, retrying transient Kafka errors with backoff
+    /// while the run is not stopped; other errors fail the setup of `what`.
+    private func retryingTopicSetup<T>(_ what: String, started: Int64, _ attempt: () throws(KafkaError) -> Setup<T>) -> Setup<T> {
         var backoff = Backoff(initialMs: 250, maximumMs: 10_000)
         while !stop.isRequested {
             do {
-                let counts = try TopicSetup.ensure([setup.newTopic], admin: admin, producer: producer, timeoutMs: 10_000, purpose: "repartition") {
-                    logger.entry($0)
-                }
-                let found = counts[setup.topic] ?? setup.partitions
-                guard found == setup.partitions else {
-                    return .failed(
-                        "repartition topic \"\(setup.topic)\" has \(found) partitions but the input has \(setup.partitions): "
-                            + "delete it (it holds no state once consumed) or create it with \(setup.partitions) partitions "
-                            + "(by hand on a cluster without CreateTopics, which gives new topics its default count)")
-                }
-                logger(.info, "repartition topic", [
-                    RunLogField("topic", setup.topic), RunLogField("partitions", found),
-                    RunLogField("step", setup.step),
-                ])
-                return .ready(setup)
+                return try attempt()
             } catch {
                 if error.isFatal || !(error.isRetriable || error.isTimedOut) {
-                    return .failed("cannot prepare the repartition topic: \(error)")
+                    return .failed("cannot prepare the \(what): \(error)")
                 }
-                logger.kafkaError(error, "repartition topic, retrying")
+                logger.kafkaError(error, "\(what), retrying")
                 sleepUnlessStopped(backoff.next(), started: started)
             }
         }
