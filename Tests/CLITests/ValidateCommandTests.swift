@@ -16,6 +16,18 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertEqual(single.stdout, "pipelines/seed-processor.yaml: ok\n")
     }
 
+    func testRepartitionTopicIsANoteThatDoesNotFail() throws {
+        let result = try SluiceBinary.run(["validate", "testdata/repartition/category-totals.yaml"])
+        XCTAssertEqual(result.status, 0, result.stdout)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, result.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("testdata/repartition/category-totals.yaml:"), lines[0])
+        XCTAssertTrue(lines[0].contains(": note: aggregate is keyed by 'category'"), lines[0])
+        XCTAssertTrue(lines[0].contains("'category-totals-2-repartition'"), lines[0])
+        XCTAssertTrue(lines[0].hasSuffix("declare 'keyed_by: category' on the source [repartition-topic]"), lines[0])
+        XCTAssertEqual(lines[1], "testdata/repartition/category-totals.yaml: ok")
+    }
+
     func testErrorsAreReportedWithFileLineAndColumn() throws {
         let result = try SluiceBinary.run(["validate", "misspelled-window-type.yaml", "bad-duration.yaml"],
                                           in: SluiceBinary.root.appendingPathComponent(bad))

@@ -73,7 +73,9 @@ final class ExactlyOnceTests: XCTestCase {
 
     /// The dry-run of `records` equals what a read_committed consumer sees in every sink.
     static func assertSinksEqualDryRun(_ records: [Record], broker: NoidaBroker, file: StaticString = #filePath, line: UInt = #line) throws {
-        let input = try ChildSluice.temporaryDirectory().appendingPathComponent("eos-input.jsonl")
+        let directory = try ChildSluice.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("eos-input.jsonl")
         try RunTestSupport.writeRecording(records, to: input)
         let expected = try RunTestSupport.dryRun("pipelines/seed-processor.yaml", input: input)
         let actual = try readCommitted(sinks, bootstrap: broker.bootstrapServers)

@@ -7,6 +7,8 @@ struct Validate: ParsableCommand {
         abstract: "Check pipeline files and report every problem.",
         discussion: """
             Prints each problem as `PATH:LINE:COL: error: message [code]`, then a summary line. \
+            Notes (`note:`) say how `run` will execute a valid pipeline, e.g. through a \
+            repartition topic; they never fail the check. \
             Exits 0 when there are no errors, 1 when there are, 2 on usage errors or when a file \
             cannot be read.
             """)
@@ -23,7 +25,11 @@ struct Validate: ParsableCommand {
             try usageError("unknown format '\(format)': use text, json or github")
         }
         guard !files.isEmpty else { try usageError("no pipeline files given, e.g. sluice validate pipelines/*.yaml") }
-        let report = ValidationReport(files: files.map { ($0, PipelineLoader.load(file: $0).diagnostics) })
+        let report = ValidationReport(
+            files: files.map { file in
+                let (spec, diagnostics) = PipelineLoader.load(file: file)
+                return (file, diagnostics + (spec.map(PipelineLoader.planNotes) ?? []))
+            })
         print(report.render(format), terminator: "")
         if report.hasIOErrors { throw ExitCode(2) }
         if report.errorCount > 0 { throw ExitCode(1) }
