@@ -1,25 +1,21 @@
-import FlyingFox
-import Foundation
 import Metrics
 import Prometheus
 
-/// Serves a run's metrics in Prometheus text format at `GET /metrics`, with FlyingFox as the
-/// HTTP server and swift-prometheus rendering what `RunMetrics` records.
+/// Serves a run's metrics in Prometheus text format at `GET /metrics` (`MetricsHTTPServer`),
+/// with swift-prometheus rendering what `RunMetrics` records.
 public final class MetricsEndpoint: Sendable {
     /// What the runner records into (pass it to `PipelineRunner`).
     public let metrics: RunMetrics
     /// The address and port it listens on (the port chosen when 0 was asked for).
     public let address: String
     public let port: UInt16
-    private let server: HTTPServer
-    private let task: Task<Void, any Error>
+    private let server: MetricsHTTPServer
 
-    private init(metrics: RunMetrics, address: String, port: UInt16, server: HTTPServer, task: Task<Void, any Error>) {
+    private init(metrics: RunMetrics, address: String, port: UInt16, server: MetricsHTTPServer) {
         self.metrics = metrics
         self.address = address
         self.port = port
         self.server = server
-        self.task = task
     }
 
     /// `http://address:port/metrics`.
@@ -28,39 +24,29 @@ public final class MetricsEndpoint: Sendable {
     /// Starts listening on `address` (IPv4, or `localhost`) and `port` (0: any free port).
     public static func start(address: String, port: UInt16) async throws(RunSetupError) -> MetricsEndpoint {
         let host = address == "localhost" ? "127.0.0.1" : address
-        let socketAddress: sockaddr_in
+        guard MetricsHTTPServer.isIPv4(host) else { throw RunSetupError("--metrics-address: \"\(address)\" is not an IPv4 address") }
+        let server: MetricsHTTPServer
         do {
-            socketAddress = try .inet(ip4: host, port: port)
+            server = try MetricsHTTPServer(ip4: host, port: port)
         } catch {
-            throw RunSetupError("--metrics-address: \"\(address)\" is not an IPv4 address")
+            throw RunSetupError("cannot serve metrics on \(host):\(port): \(error.message)")
         }
         let registry = PrometheusCollectorRegistry()
         let metrics = RunMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let server = HTTPServer(address: socketAddress, logger: .disabled)
-        await server.appendRoute("GET /metrics") { _ in
-            HTTPResponse(
-                statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: Data(registry.emitToBuffer()))
-        }
-        let task = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 5)
-        } catch {
-            task.cancel()
-            let reason = switch await task.result {
-            case .failure(let failure): "\(failure)"
-            case .success: "\(error)"
+        server.start { method, path in
+            guard path == "/metrics" else { return MetricsHTTPServer.text(404, "Not Found", "not found: try /metrics\n") }
+            guard method == "GET" || method == "HEAD" else {
+                return MetricsHTTPServer.text(405, "Method Not Allowed", "only GET is served\n")
             }
-            throw RunSetupError("cannot serve metrics on \(host):\(port): \(reason)")
+            return MetricsHTTPServer.Response(
+                status: 200, reason: "OK", contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: method == "HEAD" ? [] : registry.emitToBuffer())
         }
-        var bound = port
-        if case .ip4(_, let actual)? = await server.listeningAddress { bound = actual }
-        return MetricsEndpoint(metrics: metrics, address: host, port: bound, server: server, task: task)
+        return MetricsEndpoint(metrics: metrics, address: host, port: server.port, server: server)
     }
 
     /// Stops listening.
     public func stop() async {
-        await server.stop(timeout: 1)
-        task.cancel()
+        server.stop()
     }
 }
