@@ -38,13 +38,7 @@ struct EOSScenario {
     /// Creates the input and sink topics and returns `count` generated records (plus the flush
     /// record), on their partitions and numbered as the fresh topic will number them.
     func prepare(_ broker: NoidaBroker, count: Int) throws -> [Record] {
-        let admin = try KafkaAdmin(config: ["bootstrap.servers": broker.bootstrapServers])
-        // Generated timestamps are from 2025: keep them whatever their age.
-        var topics = [NewTopic(name: "input-topic", partitions: inputPartitions, replicationFactor: 1, configs: ["retention.ms": "-1"])]
-        for sink in sinks {
-            topics.append(NewTopic(name: sink, partitions: sink == "dead-letter-topic" ? 1 : 3, replicationFactor: 1, configs: ["retention.ms": "-1"]))
-        }
-        try admin.createTopics(topics, timeoutMs: 10_000)
+        try broker.createTutorialTopics(inputPartitions: inputPartitions, sinks: sinks)
         return Self.generate(count: count, partitions: inputPartitions, flush: flushWindows)
     }
 

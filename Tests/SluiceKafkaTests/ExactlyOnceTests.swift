@@ -53,12 +53,7 @@ final class ExactlyOnceTests: XCTestCase {
 
     /// Creates the topics and returns `copies` copies of the tutorial records, in order.
     static func prepare(_ broker: NoidaBroker, copies: Int) throws -> [Record] {
-        let admin = try KafkaAdmin(config: ["bootstrap.servers": broker.bootstrapServers])
-        // Tutorial timestamps are from 2025: keep them whatever their age.
-        try admin.createTopics(
-            (["input-topic"] + sinks).map {
-                NewTopic(name: $0, partitions: $0 == "dead-letter-topic" ? 1 : 3, replicationFactor: 1, configs: ["retention.ms": "-1"])
-            }, timeoutMs: 10_000)
+        try broker.createTutorialTopics(inputPartitions: 3, sinks: sinks)
         let tutorial = try RunTestSupport.tutorialRecords()
         // Renumbered as the fresh topic will number them, so that the dead letters' source
         // offset headers of the dry-run match.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SluiceKafka
 
 /// A noida-db Kafka broker started for one test on a free port, with a fresh data directory.
 ///
@@ -116,4 +117,17 @@ final class NoidaBroker {
 struct NoidaUnavailable: Error, CustomStringConvertible {
     var reason: String
     var description: String { reason }
+}
+
+extension NoidaBroker {
+    /// Creates the tutorial's input topic with `inputPartitions` partitions and `sinks` (the
+    /// dead-letter topic with one partition, others three), all kept forever: the tutorial's
+    /// timestamps are from 2025, which the default retention would expire.
+    func createTutorialTopics(inputPartitions: Int32, sinks: [String]) throws {
+        let admin = try KafkaAdmin(config: ["bootstrap.servers": bootstrapServers])
+        let partitions: [(String, Int32)] = [("input-topic", inputPartitions)] + sinks.map { ($0, $0 == "dead-letter-topic" ? 1 : 3) }
+        try admin.createTopics(
+            partitions.map { NewTopic(name: $0.0, partitions: $0.1, replicationFactor: 1, configs: ["retention.ms": "-1"]) },
+            timeoutMs: 10_000)
+    }
 }

@@ -120,13 +120,7 @@ final class RepartitionScaleOutTests: XCTestCase {
 
     /// Creates the topics; returns generated tutorial records spread over six partitions in turn.
     private func prepare(_ broker: NoidaBroker, count: Int) throws -> [Record] {
-        let admin = try KafkaAdmin(config: ["bootstrap.servers": broker.bootstrapServers])
-        try admin.createTopics([
-            NewTopic(name: "input-topic", partitions: 6, replicationFactor: 1, configs: ["retention.ms": "-1"]),
-            NewTopic(name: "output-topic", partitions: 3, replicationFactor: 1, configs: ["retention.ms": "-1"]),
-            NewTopic(name: "aggregated-topic", partitions: 3, replicationFactor: 1, configs: ["retention.ms": "-1"]),
-            NewTopic(name: "dead-letter-topic", partitions: 1, replicationFactor: 1, configs: ["retention.ms": "-1"]),
-        ], timeoutMs: 10_000)
+        try broker.createTutorialTopics(inputPartitions: 6, sinks: ["output-topic", "aggregated-topic", "dead-letter-topic"])
         return RepartitionRunTests.roundRobin(EOSScenario.generate(count: count, partitions: 6, flush: false), partitions: 6)
     }
 
