@@ -218,17 +218,11 @@ extension EngineOutput {
 /// fields, numbers of all forms, strings with escapes and Unicode (including canonically
 /// equivalent spellings), nested objects, whitespace, and broken texts.
 struct RandomRecordValues {
-    private var state: UInt64
+    private var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    private mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(1, bound)))
-    }
+    private mutating func next(_ bound: Int) -> Int { random.next(bound) }
 
     private mutating func pick(_ items: [String]) -> String { items[next(items.count)] }
 

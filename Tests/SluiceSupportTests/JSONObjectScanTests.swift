@@ -142,17 +142,11 @@ final class JSONObjectScanTests: XCTestCase {
 /// (missing, repeated and extra fields, numbers of all forms, escapes, Unicode, nesting,
 /// whitespace), random objects, and broken texts.
 struct RandomJSONText {
-    private var state: UInt64
+    private var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(1, bound)))
-    }
+    mutating func next(_ bound: Int) -> Int { random.next(bound) }
 
     private mutating func pick<T>(_ items: [T]) -> T { items[next(items.count)] }
 

@@ -118,7 +118,7 @@ public enum Benchmark {
 
 /// Generates the tutorial records of `Benchmark.tutorialRecords`, a batch at a time.
 public struct BenchmarkRecordGenerator: Sendable {
-    private var random = SplitMix(seed: 20_250_116)
+    private var random = SplitMix64(seed: 20_250_116)
     private var second: Int64 = 1_736_990_000
     private var index = 0
     private let topic: String
@@ -144,20 +144,5 @@ public struct BenchmarkRecordGenerator: Sendable {
             index += 1
         }
         return records
-    }
-}
-
-/// A small deterministic pseudo-random generator (SplitMix64), so generated data is the same on every run.
-struct SplitMix: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -59,7 +59,7 @@ extension Benchmark {
             next += count
         }
         // The first stream record applies every queued table update: counted in the fill.
-        var random = SplitMix(seed: 20_261_126)
+        var random = SplitMix64(seed: 20_261_126)
         var second: Int64 = 1_736_990_000
         func orders(_ count: Int, from first: Int) -> [Record] {
             (first..<first + count).map { index in

@@ -18,13 +18,13 @@ public struct TutorialGenerator: Sendable {
     /// How far back a late record's event time lies (beyond a 60 s window and 10 s grace).
     public var lateByMs: Int64 = 120_000
     public private(set) var nextID = 1
-    private var random: UInt64
+    private var random: SplitMix64
 
     public static let categories = ["A", "B", "C", "D", "E"]
 
     public init(topic: String = "input-topic", seed: UInt64 = 20_250_116, malformedEvery: UInt64 = 40, lateEvery: UInt64 = 50) {
         self.topic = topic
-        self.random = seed
+        self.random = SplitMix64(seed: seed)
         self.malformedEvery = malformedEvery
         self.lateEvery = lateEvery
     }
@@ -60,12 +60,5 @@ public struct TutorialGenerator: Sendable {
         return (record, kind)
     }
 
-    /// SplitMix64: small, fast and good enough for demo data.
-    private mutating func draw() -> UInt64 {
-        random &+= 0x9E37_79B9_7F4A_7C15
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func draw() -> UInt64 { random.next() }
 }
