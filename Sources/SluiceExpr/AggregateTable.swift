@@ -146,15 +146,7 @@ public final class AggregateTable {
         for index in plain.indices {
             bytes.append(contentsOf: separators[index])
             let slot = plain[index]
-            let accumulator = intForm?.accumulator(UnsafeMutableRawPointer(base), slot) ?? base[slot]
-            switch accumulator {
-            case .count(let n), .sumInt(let n): JSON.writeInteger(n, into: &bytes)
-            case .sumDouble(let d): JSON.writeDouble(d, into: &bytes)
-            case .average(let sum, let count):
-                if count == 0 { bytes.append(contentsOf: "null".utf8) } else { JSON.writeDouble(sum / Double(count), into: &bytes) }
-            case .value(let v): v.writeJSON(into: &bytes)
-            case .distinct(let set): JSON.writeInteger(Int64(set.count), into: &bytes)
-            }
+            AggregateProgram.writeFinished(intForm?.accumulator(UnsafeMutableRawPointer(base), slot) ?? base[slot], into: &bytes)
         }
         return true
     }
@@ -183,6 +175,31 @@ public final class AggregateTable {
 }
 
 extension AggregateProgram {
+    /// `AggregateTable.writeResult(row:separators:into:)` for a state of this program (a
+    /// closed window's, say): false, with nothing written, when a result needs an expression
+    /// run or the separators do not match the names.
+    public func writeResult(_ state: AggregateState, separators: [[UInt8]], into bytes: inout [UInt8]) -> Bool {
+        guard let plain = plainResults, plain.count == separators.count, state.slots.count == slots.count else { return false }
+        for index in plain.indices {
+            bytes.append(contentsOf: separators[index])
+            Self.writeFinished(state.slots[plain[index]], into: &bytes)
+        }
+        return true
+    }
+
+    /// Appends the JSON of `AggregateKind.finished(accumulator)`, without making the value.
+    @inline(__always)
+    static func writeFinished(_ accumulator: Accumulator, into bytes: inout [UInt8]) {
+        switch accumulator {
+        case .count(let n), .sumInt(let n): JSON.writeInteger(n, into: &bytes)
+        case .sumDouble(let d): JSON.writeDouble(d, into: &bytes)
+        case .average(let sum, let count):
+            if count == 0 { bytes.append(contentsOf: "null".utf8) } else { JSON.writeDouble(sum / Double(count), into: &bytes) }
+        case .value(let v): v.writeJSON(into: &bytes)
+        case .distinct(let set): JSON.writeInteger(Int64(set.count), into: &bytes)
+        }
+    }
+
     /// Folds one record into the accumulators at `row` (as many as `slots`); on an error they
     /// are left as they were. Everything is evaluated and checked before anything changes.
     func update(row: UnsafeMutablePointer<Accumulator>, with context: EvaluationContext) throws(EvaluationError) {

@@ -58,3 +58,125 @@ extension JSON {
         }
     }
 }
+
+/// The `,"name":` texts of integer fields appended to canonical objects, escaped once, for
+/// outputs written straight from input bytes without building values (see `splice`).
+public final class JSONIntegerFields: Sendable {
+    /// `text[starts[i]..<starts[i + 1]]` is `,"names[i]":`.
+    private let text: [UInt8]
+    private let starts: [Int]
+
+    public init(names: [String]) {
+        var text: [UInt8] = []
+        var starts = [0]
+        for name in names {
+            text.append(UInt8(ascii: ","))
+            JSON.writeString(name, into: &text)
+            text.append(UInt8(ascii: ":"))
+            starts.append(text.count)
+        }
+        self.text = text
+        self.starts = starts
+    }
+
+    /// The JSON object text `object` (canonical, ending in `}`) with the first `count` names
+    /// appended, set to `values`: the bytes `JSON.appending` gives for those fields as `.int`s
+    /// (none of the names may be in `object`).
+    public func splice(_ object: UnsafeBufferPointer<UInt8>, values: UnsafePointer<Int64>, count: Int) -> [UInt8] {
+        guard object.count >= 2, count > 0, count < starts.count else { return Array(object) }
+        // An empty object takes the first field without its comma.
+        let skip = object.count == 2 ? 1 : 0
+        // Room for the longest numbers and what their writing stores past them; the array
+        // gets the exact count.
+        let total = object.count - skip + starts[count] - starts[0] + 28 * count
+        // Written on the stack and copied once at its exact size: making the array first
+        // (`init(unsafeUninitializedCapacity:)`) goes through unspecialized generic code. A
+        // constant capacity keeps the stack allocation cheap.
+        if total <= 256 {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { write(object, values, count, skip, into: $0) }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { write(object, values, count, skip, into: $0) }
+    }
+
+    /// `splice` into `buffer`, which has room for it.
+    @inline(__always)
+    private func write(
+        _ object: UnsafeBufferPointer<UInt8>, _ values: UnsafePointer<Int64>, _ count: Int, _ skip: Int,
+        into buffer: UnsafeMutableBufferPointer<UInt8>
+    ) -> [UInt8] {
+        guard let source = object.baseAddress, let target = buffer.baseAddress else { return Array(object) }
+        var i = object.count - 1
+        target.initialize(from: source, count: i)
+        text.withUnsafeBufferPointer { text in
+            guard let prefixes = text.baseAddress else { return }
+            for k in 0..<count {
+                let start = starts[k] + (k == 0 ? skip : 0), length = starts[k + 1] - start
+                JSONOutput.copy(prefixes + start, to: target + i, length)
+                i += length
+                i += Self.writeInteger(values[k], into: target + i)
+            }
+        }
+        target[i] = UInt8(ascii: "}")
+        return Array(UnsafeBufferPointer(start: target, count: i + 1))
+    }
+
+    /// Writes the decimal text of `number` (what `Value.writeJSON` writes for `.int`) at
+    /// `target`, with room for 28 bytes (it may store up to 7 bytes past the text); returns
+    /// its length. Eight digits at a time (`eightDigits`).
+    @inline(__always)
+    private static func writeInteger(_ number: Int64, into target: UnsafeMutablePointer<UInt8>) -> Int {
+        let magnitude = number.magnitude
+        var i = 0
+        if number < 0 {
+            target[0] = UInt8(ascii: "-")
+            i = 1
+        }
+        if magnitude < 10 {
+            target[i] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+            return i + 1
+        }
+        let low = magnitude % 100_000_000
+        let high = magnitude / 100_000_000
+        if high == 0 { return i + writeLeading(low, at: target + i) }
+        if high < 100_000_000 {
+            i += writeLeading(high, at: target + i)
+        } else {
+            i += writeLeading(high / 100_000_000, at: target + i)
+            store(eightDigits(high % 100_000_000), at: target + i)
+            i += 8
+        }
+        store(eightDigits(low), at: target + i)
+        return i + 8
+    }
+
+    /// Writes `value` (1 to 99,999,999) without leading zeros, as one eight-byte store; returns
+    /// how many digits it has.
+    @inline(__always)
+    private static func writeLeading(_ value: UInt64, at target: UnsafeMutablePointer<UInt8>) -> Int {
+        let digits = eightDigits(value) &- 0x3030_3030_3030_3030
+        // The first non-zero digit is the lowest non-zero byte.
+        let zeros = digits.trailingZeroBitCount / 8
+        store((digits >> UInt64(8 * zeros)) | (0x3030_3030_3030_3030 >> UInt64(8 * zeros)), at: target)
+        return 8 - zeros
+    }
+
+    @inline(__always)
+    private static func store(_ word: UInt64, at target: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(target).storeBytes(of: word.littleEndian, as: UInt64.self)
+    }
+
+    /// The eight decimal digits of `value` (below 100,000,000, zero-padded) as ASCII, the first
+    /// digit in the lowest byte: halves, then pairs, then digits split in parallel lanes.
+    @inline(__always)
+    static func eightDigits(_ value: UInt64) -> UInt64 {
+        // Two four-digit halves in 32-bit lanes, the leading half lowest.
+        var v = (value / 10_000) | ((value % 10_000) << 32)
+        // x / 100 for x < 10,000 is (x * 10,486) >> 20; pairs into 16-bit lanes.
+        let hundreds = ((v &* 10_486) >> 20) & 0x0000_007F_0000_007F
+        v = hundreds | ((v &- hundreds &* 100) << 16)
+        // x / 10 for x < 100 is (x * 103) >> 10; digits into bytes.
+        let tens = ((v &* 103) >> 10) & 0x000F_000F_000F_000F
+        v = tens | ((v &- tens &* 10) << 8)
+        return v | 0x3030_3030_3030_3030
+    }
+}

@@ -48,6 +48,17 @@ final class JoinRunTests: XCTestCase {
         let second = try await RunTestSupport.runInProcess(
             "pipelines/orders-enrich.yaml", bootstrap: cluster.bootstrapServers, options: RunOptions(idleExitMs: 1500))
         XCTAssertTrue(second.log.contains { $0.message == "state restored" }, second.log.map(\.text).joined(separator: "\n"))
+        // Everything is committed now, and the table's rows are in the changelog: a third start
+        // restores them and reads the table topic from the committed offsets, which is nothing.
+        let third = try await RunTestSupport.runInProcess(
+            "pipelines/orders-enrich.yaml", bootstrap: cluster.bootstrapServers, options: RunOptions(idleExitMs: 1000))
+        let tableReads = [first, third].map { run in
+            run.log.first { $0.message == "table read" }.flatMap { entry in
+                entry.fields.first { $0.name == "records_read" }.flatMap { Int($0.value) }
+            }
+        }
+        XCTAssertEqual(tableReads[0], 8, first.log.map(\.text).joined(separator: "\n"))
+        XCTAssertEqual(tableReads[1], 0, third.log.map(\.text).joined(separator: "\n"))
 
         let directory = try ChildSluice.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

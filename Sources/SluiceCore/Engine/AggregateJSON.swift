@@ -35,6 +35,23 @@ struct AggregateJSONLayout {
         return bytes
     }
 
+    /// `{"<key field>":<key>`, the start of a result of `key` (see `write(open:row:of:)`).
+    func open(key: Value) -> [UInt8] {
+        var bytes = open
+        key.writeJSON(into: &bytes)
+        return bytes
+    }
+
+    /// What `write(key:row:of:)` gives, from the result's start as `open(key:)` gives it.
+    func write(open: [UInt8], row: Int, of table: AggregateTable) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(open.count + 24 * separators.count + 16 * separators.count)
+        bytes.append(contentsOf: open)
+        guard table.writeResult(row: row, separators: separators, into: &bytes) else { return nil }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
     /// The same bytes as `Value.writeJSON` of the object `{keyField: key, names[i]: values[i]...}`.
     func write(key: Value, fields: JSONObject) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -74,9 +91,14 @@ extension Engine {
 
     /// An aggregate result, already JSON, to every sink, keyed by the aggregate key.
     func emitToSinks(_ value: [UInt8], key: Value, timestamp: Int64) {
-        let keyBytes = KeyCoding.bytes(key)
+        emitToSinks(value, keyBytes: KeyCoding.bytes(key), timestamp: timestamp)
+    }
+
+    /// `emitToSinks(_:key:timestamp:)` with the key's bytes already made.
+    func emitToSinks(_ value: [UInt8], keyBytes: [UInt8]?, timestamp: Int64) {
         for sink in plan.sinks {
-            emit(Record(topic: sink.topic, partition: -1, offset: -1, timestamp: timestamp, key: keyBytes, headers: [], value: value))
+            countOutput(to: sink.topic)
+            appendOutput(sink.topic, key: keyBytes, headers: [], value: value, timestamp: timestamp)
         }
     }
 }

@@ -120,7 +120,7 @@ extension Engine {
     /// Counts one output; topics are few and usually the plan's own strings, so the linear
     /// search mostly compares identical string storage.
     @inline(__always)
-    private func countOutput(to topic: String) {
+    func countOutput(to topic: String) {
         for index in outputTopics.indices where outputTopics[index] == topic {
             outputCounts[index] += 1
             return

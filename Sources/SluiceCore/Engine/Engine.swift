@@ -41,6 +41,11 @@ public final class Engine {
     let needsKeyText: Bool
     /// Decodes only the fields the plan reads; nil when the plan needs whole values.
     let partialDecoder: PartialDecoder?
+    /// `partialDecoder` when records go through `processDirect` first, unretained (the engine
+    /// holds it), so that using it per record costs no reference counting.
+    let directDecoder: Unmanaged<PartialDecoder>?
+    /// Runs leading map and to steps fused, for plans of that shape (see Engine+DirectMap).
+    private(set) var directMap: DirectMapRunner?
     let outputs = OutputBuffer()
     /// The escaped `,"name":` texts of fields maps add, for outputs spliced from input bytes.
     let keyPrefixes = JSONKeyPrefixes()
@@ -68,6 +73,7 @@ public final class Engine {
         self.options = options
         let decoder = options.partialDecoding ? PartialDecoder(plan: plan) : nil
         partialDecoder = decoder
+        directDecoder = decoder.flatMap { $0.buildsObject ? nil : Unmanaged.passUnretained($0) }
         var stateful = false
         runtimes = plan.steps.enumerated().map { index, step in
             defer { if case .aggregate = step { stateful = true } else if case .window = step { stateful = true } }
@@ -82,6 +88,7 @@ public final class Engine {
         repartitionTopic = Self.repartitionTopic(plan, options)
         repartitionCarriesSource = Self.repartitionReadsSource(plan)
         if repartitionStep >= 0, options.repartition != nil { clock.onlyTopic = repartitionTopic }
+        if !options.trace, repartitionStep < 0, let decoder { directMap = DirectMapRunner(plan: plan, decoder: decoder, runtimes: runtimes) }
     }
 
     /// Whether this engine decodes only the record fields the pipeline reads (see
@@ -109,7 +116,8 @@ public final class Engine {
     func process(_ input: UnsafePointer<Record>, wallTime: Int64) {
         if let joinRoutes, let step = joinRoutes[input.pointee.topic] { return processJoinSide(input, step: step, wallTime: wallTime) }
         if repartitionStep >= 0, input.pointee.topic == repartitionTopic { return processRepartitioned(input, wallTime: wallTime) }
-        if let partialDecoder, !partialDecoder.buildsObject, repartitionStep != 0, processDirect(input, partialDecoder, wallTime: wallTime) { return }
+        if let directDecoder, repartitionStep != 0, processDirect(input, directDecoder, wallTime: wallTime) { return }
+        if let directMap, processDirectMap(input, directMap, wallTime: wallTime) { return }
         // Fields are read through the pointer one at a time, so the record is never copied whole.
         let bytes = input.pointee.value
         var value = Value.null

@@ -9,9 +9,24 @@ extension PartialDecoder {
     /// other kinds of value, duplicate keys, a check needing the value, or anything invalid):
     /// `decode` then decides, which reports every such record exactly as before.
     func decodeDirect(_ text: UnsafeBufferPointer<UInt8>, eventTime: inout Int64?) -> Bool? {
-        guard !buildsObject, entries.count <= 64, let p = text.baseAddress, text.count > 2, p[0] == UInt8(ascii: "{")
+        decodeDirect(text, eventTime: &eventTime, deferringStrings: false)
+    }
+
+    /// `decodeDirect`, but with `deferringStrings` the string slots of a record of the
+    /// remembered layout (`DirectTemplate`) may be left pending: `slotPresent` and `slotIsInt`
+    /// are set, and `decodePendingStrings` fills `slotValues` when they are needed.
+    func decodeDirect(
+        _ text: UnsafeBufferPointer<UInt8>, eventTime: inout Int64?, deferringStrings: Bool, triedTemplate: Bool = false
+    ) -> Bool? {
+        guard scansDirect, entries.count <= 64, let p = text.baseAddress, text.count > 2, p[0] == UInt8(ascii: "{")
         else { return nil }
         let end = text.count
+        let template = directTemplate
+        template.pending = 0
+        if !triedTemplate, template.count > 0, decodeTemplate(p, end, eventTime: &eventTime, deferringStrings: deferringStrings) {
+            return true
+        }
+        template.beginNoting()
         var i = 1
         var n = 0
         var required = 0
@@ -58,6 +73,9 @@ extension PartialDecoder {
                 i = numberEnd
             }
             let kind: JSONObjectScan.Kind = isString ? .string : .int
+            template.note(
+                n, token: p + keyStart - 2, length: valueStart - keyStart + 2, read: found >= 0 ? entries[found].read : -1,
+                string: isString, time: found >= 0 && found == eventTimeEntry && !isString)
             if found >= 0 {
                 let bit: UInt64 = 1 << UInt64(found)
                 guard seen & bit == 0 else { return nil }
@@ -102,6 +120,7 @@ extension PartialDecoder {
             guard separator == UInt8(ascii: ",") else { return nil }
         }
         guard i == end, required == requiredCount else { return nil }
+        template.commit(slots: names.count)
         return true
     }
 
@@ -176,7 +195,7 @@ extension PartialDecoder {
     /// ones come from `recentStrings` when they were seen lately, and are not stored again when
     /// the slot holds that very value already (a key repeating), which saves copying a `Value`.
     @inline(__always)
-    private func setString(_ content: UnsafePointer<UInt8>, count: Int, slot: Int) {
+    func setString(_ content: UnsafePointer<UInt8>, count: Int, slot: Int) {
         guard count <= 16 else {
             slotValues[slot] = .string(String(decoding: UnsafeBufferPointer(start: content, count: count), as: UTF8.self))
             return

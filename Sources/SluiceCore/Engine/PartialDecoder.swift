@@ -60,6 +60,8 @@ final class PartialDecoder {
     let lastEntries: UnsafeMutablePointer<Int>
     /// Per field position, the key text last matched there (see `decodeDirect`).
     let shapes: UnsafeMutablePointer<UInt64>
+    /// The key layout of the last record `decodeDirect` accepted.
+    let directTemplate = DirectTemplate()
     /// The window step `decodeDirect` feeds, set up by the engine on first use.
     @exclusivity(unchecked) var directTarget: DirectWindowTarget?
     /// The fields array of the last partial value, kept to be reused by the next record.
@@ -81,6 +83,8 @@ final class PartialDecoder {
     /// Whether records need a partial object: false when only a stateful first step with
     /// `direct` inputs reads them.
     let buildsObject: Bool
+    /// Whether `decodeDirect` serves: with direct inputs first, or for a fused map (`DirectMapRunner`).
+    let scansDirect: Bool
     /// The first stateful step, when its key and aggregate arguments are all plain fields that no
     /// earlier step changes, and where they are among the decoded values.
     let direct: (step: Int, inputs: DirectInputs)?
@@ -145,6 +149,9 @@ final class PartialDecoder {
                 if let key = sink.key, !add(key.rootFieldNames) { return nil }
             }
         }
+        // Records of a fused map (`DirectMapShape`) must lack the fields its maps add: read them.
+        let fusedMap = DirectMapShape(plan)
+        if let fusedMap { _ = add(fusedMap.setNames) }
         var timeField: String?
         var seconds = false
         if case .field(let path, let unit) = plan.source.eventTime, let first = path.first {
@@ -200,6 +207,7 @@ final class PartialDecoder {
         }
         self.direct = direct
         buildsObject = direct?.step != 0
+        scansDirect = !buildsObject || fusedMap != nil
         slotValues = .allocate(capacity: max(1, names.count))
         slotValues.initialize(repeating: .null, count: max(1, names.count))
         slotPresent = .allocate(capacity: max(1, names.count))

@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Stream time: the largest event time seen, and with several input partitions the smallest of
 /// the partitions' largest event times, so that a partition that is behind holds windows open.
 /// A partition idle for longer than the idle timeout does not hold stream time back: in
@@ -24,6 +26,12 @@ struct StreamClock: Sendable {
     private(set) var streamTime: Int64?
     private(set) var overallMax: Int64?
     private var lastIndex = 0
+    /// Indexes into `partitions` by partition number (-1: none) for the partitions of
+    /// `tableTopic` numbered below `tableLimit`, so that records cycling over partitions
+    /// find theirs without a search; others are searched for.
+    private var table: [Int32] = []
+    private var tableTopic = ""
+    private static let tableLimit: Int32 = 1024
 
     init(idleTimeoutMs: Int64, wallClock: Bool) {
         self.idleTimeoutMs = idleTimeoutMs
@@ -36,6 +44,7 @@ struct StreamClock: Sendable {
         if let onlyTopic, topic != onlyTopic { return }
         if index(topic, partition) == nil {
             partitions.append(Partition(topic: topic, partition: partition, maxEventTime: nil, lastArrival: wallTime))
+            rebuildTable()
         }
     }
 
@@ -44,20 +53,37 @@ struct StreamClock: Sendable {
         guard let i = index(topic, partition) else { return false }
         partitions.remove(at: i)
         lastIndex = 0
+        rebuildTable()
         return recompute()
+    }
+
+    /// `observe` for the record at `record`, whose topic is compared in place (not copied).
+    @inline(__always)
+    mutating func observe(_ record: UnsafePointer<Record>, eventTime: Int64, wallTime: Int64) -> Bool {
+        let partition = record.pointee.partition
+        if !wallClock, partition >= 0, Int(partition) < table.count, record.pointee.topic == tableTopic {
+            let i = Int(table[Int(partition)])
+            // Nearly every record: its partition has seen this event time already.
+            if i >= 0, let max = partitions[i].maxEventTime, max >= eventTime { return false }
+        }
+        return observe(topic: record.pointee.topic, partition: partition, eventTime: eventTime, wallTime: wallTime)
     }
 
     /// Notes a record's event time; true when stream time moved forward.
     mutating func observe(topic: String, partition: Int32, eventTime: Int64, wallTime: Int64) -> Bool {
         let i: Int
-        if let found = index(topic, partition) {
+        if partition >= 0, Int(partition) < table.count, table[Int(partition)] >= 0, topic == tableTopic {
+            i = Int(table[Int(partition)])
+        } else if let found = index(topic, partition) {
             i = found
         } else {
             if let onlyTopic, topic != onlyTopic { return false }
             partitions.append(Partition(topic: topic, partition: partition, maxEventTime: nil, lastArrival: wallTime))
+            rebuildTable()
             i = partitions.count - 1
         }
-        partitions[i].lastArrival = wallTime
+        // Arrival times only matter to wall-clock idleness: event-time records mostly change nothing.
+        if wallClock { partitions[i].lastArrival = wallTime }
         if let max = partitions[i].maxEventTime, max >= eventTime { return false }
         partitions[i].maxEventTime = eventTime
         if overallMax.map({ eventTime > $0 }) ?? true { overallMax = eventTime }
@@ -82,9 +108,10 @@ struct StreamClock: Sendable {
 
     private mutating func recompute(wallTime: Int64? = nil) -> Bool {
         var candidate: Int64?
-        for p in partitions {
-            if isIdle(p, wallTime: wallTime) { continue }
-            guard let max = p.maxEventTime else {
+        // By index, reading fields in place: copying a partition would copy its topic.
+        for i in partitions.indices {
+            if isIdle(i, wallTime: wallTime) { continue }
+            guard let max = partitions[i].maxEventTime else {
                 return false  // an active partition that has not delivered yet holds stream time back
             }
             candidate = candidate.map { Swift.min($0, max) } ?? max
@@ -95,13 +122,24 @@ struct StreamClock: Sendable {
         return true
     }
 
-    private func isIdle(_ p: Partition, wallTime: Int64?) -> Bool {
+    private func isIdle(_ i: Int, wallTime: Int64?) -> Bool {
         if wallClock {
             guard let wallTime else { return false }
-            return wallTime.minusSaturating(p.lastArrival) > idleTimeoutMs
+            return wallTime.minusSaturating(partitions[i].lastArrival) > idleTimeoutMs
         }
-        guard let max = p.maxEventTime, let overallMax else { return true }
+        guard let max = partitions[i].maxEventTime, let overallMax else { return true }
         return overallMax.minusSaturating(max) > idleTimeoutMs
+    }
+
+    /// Makes `table` again for the first partition's topic.
+    private mutating func rebuildTable() {
+        table.removeAll(keepingCapacity: true)
+        guard let first = partitions.first else { return }
+        tableTopic = first.topic
+        for (index, p) in partitions.enumerated() where p.topic == tableTopic && p.partition >= 0 && p.partition < Self.tableLimit {
+            while table.count <= Int(p.partition) { table.append(-1) }
+            table[Int(p.partition)] = Int32(index)
+        }
     }
 
     private mutating func index(_ topic: String, _ partition: Int32) -> Int? {

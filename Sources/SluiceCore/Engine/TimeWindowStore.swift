@@ -31,6 +31,14 @@ final class TimeWindowStore {
     @exclusivity(unchecked) private var newestStart: Int64 = 0
     @exclusivity(unchecked) private var newestKeys: Unmanaged<KeyIndex>?
     @exclusivity(unchecked) private var newestTable: Unmanaged<AggregateTable>?
+    /// Rows of the newest window by raw key (`RawKeyRows`), emptied when it changes.
+    let rawRows = RawKeyRows()
+    /// The stream time at which the oldest open window closes (Int64.max: none open).
+    @exclusivity(unchecked) private(set) var nextClose = Int64.max
+    /// When the newest window closes (end + grace), for `foldNewest`.
+    @exclusivity(unchecked) private var newestCloses = Int64.min
+    /// The fixed JSON text of results (see `resultJSON`), made on first use.
+    var resultLayout: WindowResultLayout?
 
     init(size: Int64, advance: Int64, grace: Int64, program: AggregateProgram) {
         self.size = size
@@ -116,11 +124,62 @@ final class TimeWindowStore {
         return newestTable._withUnsafeGuaranteedRef { $0.foldIntegers(row: row, arguments) }
     }
 
+    /// `foldNewest` for a key given by its raw bits (`RawKeyRows`): found without building
+    /// the key's `Value` when it was seen lately; `key` gives the value otherwise.
+    @inline(__always)
+    func foldNewest(
+        raw: (UInt64, UInt64, UInt64), eventTime: Int64, streamTime: Int64, arguments: UnsafePointer<Int64>, key: () -> Value?
+    ) -> Bool {
+        guard advance == size else { return false }
+        // In the newest window (without dividing: its start is a multiple of the size), not late.
+        guard eventTime >= newestStart, UInt64(bitPattern: eventTime &- newestStart) < UInt64(size),
+            newestCloses > streamTime, let newestKeys, let newestTable
+        else {
+            guard let key = key() else { return false }
+            return foldAdding(key: key, eventTime: eventTime, streamTime: streamTime, arguments: arguments)
+        }
+        var row = rawRows.row(raw)
+        if row < 0 {
+            guard let key = key() else { return false }
+            guard let found = newestKeys._withUnsafeGuaranteedRef({ $0.find(key) }) else {
+                return foldAdding(key: key, eventTime: eventTime, streamTime: streamTime, arguments: arguments)
+            }
+            rawRows.remember(raw, row: found)
+            row = found
+        }
+        return newestTable._withUnsafeGuaranteedRef { $0.foldIntegers(row: row, arguments) }
+    }
+
+    /// `add` (tumbling) for a record of integer `arguments` outside the newest window's known
+    /// keys: a new key, or an older or newer window. False, with nothing changed, when it is
+    /// late or its row cannot take it in integer form (`add` then does the general work).
+    private func foldAdding(key: Value, eventTime: Int64, streamTime: Int64, arguments: UnsafePointer<Int64>) -> Bool {
+        let start = eventTime.floored(to: size)
+        if isClosed(start: start, streamTime: streamTime) { return false }
+        let window = self.window(start: start)
+        if let row = window.keys.find(key) { return window.table.foldIntegers(row: row, arguments) }
+        let row = window.table.appendRow()
+        // A new row folds any integers (nothing to overflow yet); undone should it not.
+        guard window.table.foldIntegers(row: row, arguments) else {
+            window.table.removeLastRow()
+            return false
+        }
+        window.keys.insert(key)
+        return true
+    }
+
     private func noteNewest() {
         let newest = windows.last
         newestStart = newest?.start ?? 0
         newestKeys = newest.map { Unmanaged.passUnretained($0.keys) }
         newestTable = newest.map { Unmanaged.passUnretained($0.table) }
+        rawRows.clear()
+        // Int64.min (never folded into directly) unless aligned, as windows made here are (a
+        // restored one might not be).
+        newestCloses = newest.flatMap { window in
+            window.start.floored(to: size) == window.start ? window.start.plusSaturating(size).plusSaturating(grace) : nil
+        } ?? Int64.min
+        nextClose = windows.first.map { $0.start.plusSaturating(size).plusSaturating(grace) } ?? Int64.max
     }
 
     /// Removes the windows that close at `streamTime`, in end order, then key order.

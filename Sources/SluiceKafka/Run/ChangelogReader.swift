@@ -9,9 +9,12 @@ struct ChangelogReader {
         consumer = try KafkaConsumer(config: config, logHandler: logHandler)
     }
 
-    /// Every record of `partitions` up to the high watermark each had when asked. Blocks up
-    /// to `timeoutMs`; throws a retriable `_TIMED_OUT` error when the end was not reached.
-    func readToEnd(_ partitions: [TopicPartition], timeoutMs: Int64, shouldStop: () -> Bool) throws(KafkaError) -> [Record] {
+    /// Every record of `partitions` up to the high watermark each had when asked, from the
+    /// beginning or from the offset `from` gives. Blocks up to `timeoutMs`; throws a retriable
+    /// `_TIMED_OUT` error when the end was not reached.
+    func readToEnd(
+        _ partitions: [TopicPartition], from: [TopicPartition: Int64] = [:], timeoutMs: Int64, shouldStop: () -> Bool
+    ) throws(KafkaError) -> [Record] {
         defer { try? consumer.close() }
         let deadline = RunClock.monotonicMs() + timeoutMs
         var ends: [TopicPartition: Int64] = [:]
@@ -19,9 +22,10 @@ struct ChangelogReader {
         for partition in partitions {
             let remaining = Int32(clamping: max(1000, deadline - RunClock.monotonicMs()))
             let marks = try consumer.queryWatermarks(topic: partition.topic, partition: partition.partition, timeoutMs: remaining)
-            guard marks.high > marks.low else { continue }
+            let start = max(marks.low, from[partition] ?? marks.low)
+            guard marks.high > start else { continue }
             ends[partition] = marks.high
-            starts.append(TopicPartitionOffset(partition, offset: marks.low))
+            starts.append(TopicPartitionOffset(partition, offset: start))
         }
         guard !starts.isEmpty else { return [] }
         try consumer.assign(starts)
