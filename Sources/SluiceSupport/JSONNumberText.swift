@@ -87,6 +87,10 @@ enum JSONNumberText {
     static func shortDecimal(_ number: Double, into target: UnsafeMutablePointer<UInt8>) -> Int? {
         let magnitude = number.magnitude
         guard magnitude >= 0.001, magnitude < 1e15 else { return nil }
+        // One test first turns most other numbers away: a decimal of fewer places that reads
+        // back as `number` passes the test below at three places too (its digits scaled up).
+        let thousands = magnitude * powers.3
+        if thousands < 1e15, thousands.rounded() / powers.3 != magnitude { return nil }
         for places in 0...3 {
             let scale: Double
             switch places {

@@ -7,39 +7,14 @@ import XCTest
 /// order and the counters must be exactly those of decoding every value in full, whatever the
 /// records look like and whatever the maps compute (overflows included).
 final class DirectMapTests: XCTestCase {
-    private func outcome(
-        _ plan: EnginePlan, _ records: [Record], partial: Bool, clock: EngineOptions.Clock
-    ) -> ([EngineOutput.Comparable], EngineStats) {
-        let engine = Engine(plan: plan, options: EngineOptions(clock: clock, trace: false, partialDecoding: partial))
-        var outputs: [EngineOutput.Comparable] = []
-        for (index, record) in records.enumerated() {
-            engine.process(record, wallTime: 1_800_000_000_000 + Int64(index) * 37)
-            if index % 7 == 6 { engine.drainOutputs { outputs.append($0.comparable) } }
-        }
-        engine.finish()
-        engine.drainOutputs { outputs.append($0.comparable) }
-        return (outputs, engine.stats)
-    }
-
     private func compare(
         _ name: String, _ plan: EnginePlan, _ records: [Record], clock: EngineOptions.Clock = .eventTime,
         file: StaticString = #filePath, line: UInt = #line
     ) {
-        let (fused, fusedStats) = outcome(plan, records, partial: true, clock: clock)
-        let (whole, wholeStats) = outcome(plan, records, partial: false, clock: clock)
-        XCTAssertEqual(fusedStats, wholeStats, name, file: file, line: line)
-        XCTAssertEqual(fused.count, whole.count, name, file: file, line: line)
-        if let index = (0..<min(fused.count, whole.count)).first(where: { fused[$0] != whole[$0] }) {
-            XCTFail("\(name): output \(index) differs:\n  fused: \(fused[index])\n  whole: \(whole[index])", file: file, line: line)
-        }
-        XCTAssertFalse(whole.isEmpty, name, file: file, line: line)
+        EngineDifferential.assertSame(name, plan, records, clock: clock, drainEvery: 7, file: file, line: line)
     }
 
-    private func plan(yaml: String) throws -> EnginePlan {
-        let directory = DryRunTests.repository.appendingPathComponent("pipelines").path
-        let (spec, diagnostics) = PipelineLoader.load(text: yaml, file: "test.yaml", baseDirectory: directory)
-        return try EnginePlan(spec: try XCTUnwrap(spec, diagnostics.map(\.description).joined(separator: "\n")))
-    }
+    private func plan(yaml: String) throws -> EnginePlan { try EngineDifferential.plan(yaml: yaml) }
 
     private func records(_ texts: [String?], rounds: Int = 3) -> [Record] {
         var records: [Record] = []

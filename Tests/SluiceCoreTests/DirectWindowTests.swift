@@ -9,33 +9,14 @@ import XCTest
 /// late records, new keys and windows).
 final class DirectWindowTests: XCTestCase {
     private func outcome(_ plan: EnginePlan, _ records: [Record], partial: Bool) -> ([EngineOutput.Comparable], EngineStats) {
-        let engine = Engine(plan: plan, options: EngineOptions(clock: .eventTime, trace: false, partialDecoding: partial))
-        var outputs: [EngineOutput.Comparable] = []
-        for record in records {
-            engine.process(record)
-            engine.drainOutputs { outputs.append($0.comparable) }
-        }
-        engine.finish()
-        engine.drainOutputs { outputs.append($0.comparable) }
-        return (outputs, engine.stats)
+        EngineDifferential.outcome(plan, records, partial: partial)
     }
 
     private func compare(_ name: String, _ plan: EnginePlan, _ records: [Record], file: StaticString = #filePath, line: UInt = #line) {
-        let (partial, partialStats) = outcome(plan, records, partial: true)
-        let (whole, wholeStats) = outcome(plan, records, partial: false)
-        XCTAssertEqual(partialStats, wholeStats, name, file: file, line: line)
-        XCTAssertEqual(partial.count, whole.count, name, file: file, line: line)
-        if let index = (0..<min(partial.count, whole.count)).first(where: { partial[$0] != whole[$0] }) {
-            XCTFail("\(name): output \(index) differs:\n  partial: \(partial[index])\n  whole:   \(whole[index])", file: file, line: line)
-        }
-        XCTAssertFalse(whole.isEmpty, name, file: file, line: line)
+        EngineDifferential.assertSame(name, plan, records, file: file, line: line)
     }
 
-    private func plan(yaml: String) throws -> EnginePlan {
-        let directory = DryRunTests.repository.appendingPathComponent("pipelines").path
-        let (spec, diagnostics) = PipelineLoader.load(text: yaml, file: "test.yaml", baseDirectory: directory)
-        return try EnginePlan(spec: try XCTUnwrap(spec, diagnostics.map(\.description).joined(separator: "\n")))
-    }
+    private func plan(yaml: String) throws -> EnginePlan { try EngineDifferential.plan(yaml: yaml) }
 
     /// Hand-written shapes around the common one, several times each so the remembered key
     /// layout is both hit and missed.
@@ -79,12 +60,7 @@ final class DirectWindowTests: XCTestCase {
 
     func testWindowsFedStraightFromTheScanAgree() throws {
         let generated = Benchmark.tutorialRecords(count: 30_000)
-        var random = RandomRecordValues(seed: 17)
-        let randomRecords = (0..<3_000).map { index in
-            Record(
-                topic: "input-topic", partition: Int32(index % 3), offset: Int64(index / 3),
-                timestamp: 1_736_990_000_000 + Int64(index) * 700, key: nil, value: random.value())
-        }
+        let randomRecords = RandomRecordValues.records(seed: 17, count: 3_000)
         let windows = [
             "{type: tumbling, size: 60s, grace: 10s, key: category, late_topic: late, aggregates: {count: count(), sum: sum(value), average: avg(value), min: min(value), max: max(value)}}",
             "{type: tumbling, size: 5s, key: category, aggregates: {n: count(), s: sum(value), first: first(value), last: last(value)}}",
@@ -265,12 +241,7 @@ final class DirectWindowTests: XCTestCase {
     /// state: the same outputs, byte for byte, as the result objects a following step sees
     /// (a filter keeping every result), whatever the aggregates and values.
     func testWindowResultsWrittenDirectlyAgree() throws {
-        var random = RandomRecordValues(seed: 23)
-        let records = Benchmark.tutorialRecords(count: 20_000) + (0..<3_000).map { index in
-            Record(
-                topic: "input-topic", partition: Int32(index % 3), offset: Int64(index / 3),
-                timestamp: 1_736_990_000_000 + Int64(index) * 700, key: nil, value: random.value())
-        }
+        let records = Benchmark.tutorialRecords(count: 20_000) + RandomRecordValues.records(seed: 23, count: 3_000)
         let windows = [
             "{type: tumbling, size: 60s, grace: 10s, key: category, aggregates: {count: count(), sum: sum(value), average: avg(value), min: min(value), max: max(value)}}",
             "{type: tumbling, size: 5s, key: category, aggregates: {n: count(value), first: first(value), last: last(value), distinct: count_distinct(value)}}",

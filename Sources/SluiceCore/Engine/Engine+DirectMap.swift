@@ -70,31 +70,10 @@ extension Engine {
         }
     }
 
-    /// Appends an output built from its parts. Its fields are initialized in place: a record
-    /// made with `Record.init` is copied once more on its way into the buffer (the optimizer
-    /// keeps two temporaries), a retain and a release of each of its references.
+    /// Appends an output built from its parts, initialized in place (`OutputBuffer.append`).
     @inline(never)
     func appendOutput(_ topic: String, key: [UInt8]?, headers: [Header], value: [UInt8], timestamp: Int64) {
-        withUnsafeTemporaryAllocation(of: EngineOutput.self, capacity: 1) { buffer in
-            guard let output = buffer.baseAddress, let cause = output.pointer(to: \.cause), let record = output.pointer(to: \.record),
-                let topicField = record.pointer(to: \.topic), let partitionField = record.pointer(to: \.partition),
-                let offsetField = record.pointer(to: \.offset), let timestampField = record.pointer(to: \.timestamp),
-                let keyField = record.pointer(to: \.key), let headersField = record.pointer(to: \.headers),
-                let valueField = record.pointer(to: \.value)
-            else {
-                let record = Record(topic: topic, partition: -1, offset: -1, timestamp: timestamp, key: key, headers: headers, value: value)
-                return outputs.append(EngineOutput(record: record, cause: currentCause))
-            }
-            cause.initialize(to: currentCause)
-            topicField.initialize(to: topic)
-            partitionField.initialize(to: -1)
-            offsetField.initialize(to: -1)
-            timestampField.initialize(to: timestamp)
-            keyField.initialize(to: key)
-            headersField.initialize(to: headers)
-            valueField.initialize(to: value)
-            outputs.append(output.move())
-        }
+        outputs.append(topic: topic, partition: -1, key: key, headers: headers, value: value, timestamp: timestamp, cause: currentCause)
     }
 
     /// Counts an output to `topic`, whose index in `outputTopics` is kept in `cache`.

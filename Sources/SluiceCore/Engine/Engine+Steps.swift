@@ -94,14 +94,11 @@ extension Engine {
                 return fail(.expression, "key: \(error.message)", at: keyLocation, working)
             }
         }
-        // Built in the append rather than passed through `emit`: a few retains fewer.
+        // Built in place in the buffer rather than passed through `emit`: a few retains fewer.
         countOutput(to: topic)
         outputs.append(
-            EngineOutput(
-                record: Record(
-                    topic: topic, partition: -1, offset: -1, timestamp: working.context.timestamp, key: keyBytes,
-                    headers: working.derived ? [] : working.context.headers, value: splicedValue(of: working)),
-                cause: currentCause))
+            topic: topic, partition: -1, key: keyBytes, headers: working.derived ? [] : working.context.headers,
+            value: splicedValue(of: working), timestamp: working.context.timestamp, cause: currentCause)
     }
 
     func encode(_ value: Value) -> [UInt8] {

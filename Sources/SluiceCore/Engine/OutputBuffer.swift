@@ -1,3 +1,5 @@
+import SluiceSupport
+
 /// Produced records waiting to be taken, in a buffer the engine owns: appending moves an output
 /// in and draining moves it out, so that no output is copied, and none is destroyed through the
 /// runtime's generic (per-element, value-witness) path as `Array.removeAll` would.
@@ -25,6 +27,38 @@ final class OutputBuffer {
     func append(_ output: consuming EngineOutput) {
         if end == capacity { grow() }
         (storage + end).initialize(to: output)
+        end += 1
+    }
+
+    /// Appends an output built from its parts, its fields initialized in place in the buffer:
+    /// an `EngineOutput` made first and then appended is copied on its way in (a retain and a
+    /// release of each of its references, and the bytes moved twice).
+    func append(
+        topic: String, partition: Int32, key: consuming [UInt8]?, headers: [Header], value: consuming [UInt8]?,
+        timestamp: Int64, cause: Int64
+    ) {
+        if end == capacity { grow() }
+        let output = storage + end
+        guard let causeField = output.pointer(to: \.cause), let record = output.pointer(to: \.record),
+            let topicField = record.pointer(to: \.topic), let partitionField = record.pointer(to: \.partition),
+            let offsetField = record.pointer(to: \.offset), let timestampField = record.pointer(to: \.timestamp),
+            let keyField = record.pointer(to: \.key), let headersField = record.pointer(to: \.headers),
+            let valueField = record.pointer(to: \.value)
+        else {
+            output.initialize(to: EngineOutput(
+                record: Record(topic: topic, partition: partition, offset: -1, timestamp: timestamp, key: key, headers: headers, value: value),
+                cause: cause))
+            end += 1
+            return
+        }
+        causeField.initialize(to: cause)
+        topicField.initialize(to: topic)
+        partitionField.initialize(to: partition)
+        offsetField.initialize(to: -1)
+        timestampField.initialize(to: timestamp)
+        keyField.initialize(to: key)
+        headersField.initialize(to: headers)
+        valueField.initialize(to: value)
         end += 1
     }
 
