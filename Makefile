@@ -62,7 +62,7 @@ bench-e2e: release $(CTP)
 # Exactly once against at least once (`sluice run`, seed-processor) on one noida-db broker, in
 # the same run: BENCH_RECORDS records, BENCH_ROUNDS rounds; prints the ratio.
 bench-eos: release test-deps
-	SLUICE=$(SLUICE) scripts/bench-eos.sh $(or $(BENCH_RECORDS),200000) $(or $(BENCH_ROUNDS),3)
+	SLUICE=$(SLUICE) scripts/bench-eos.sh $(or $(BENCH_RECORDS),1000000) $(or $(BENCH_ROUNDS),3)
 
 # libFuzzer targets (YAML + validator, expressions, record decoding); FUZZ_SECONDS per target.
 fuzz: deps

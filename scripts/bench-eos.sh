@@ -3,13 +3,13 @@
 # and records, in the same run (`sluice bench-eos`; noida-db because the embedded mock cluster
 # cannot do transactions).
 #
-# Usage: scripts/bench-eos.sh [RECORDS] [ROUNDS]   (defaults: 200000 records, 3 rounds)
+# Usage: scripts/bench-eos.sh [RECORDS] [ROUNDS]   (defaults: 1000000 records, 3 rounds; fewer finish too fast to measure)
 # Environment: SLUICE (default .build/release/sluice), NOIDA (the noida-db binary; default: the
 # one pip installed in .venv), PARTITIONS (input partitions, default 4), BENCH_ARGS (more
 # `sluice bench-eos` options, e.g. --eos-commit-ms 1000).
 set -euo pipefail
 
-RECORDS=${1:-200000}
+RECORDS=${1:-1000000}
 ROUNDS=${2:-3}
 SLUICE=${SLUICE:-.build/release/sluice}
 PARTITIONS=${PARTITIONS:-4}

@@ -24,7 +24,7 @@ struct BenchEOS: ParsableCommand {
     var brokers: String
 
     @Option(help: "How many records each run processes.")
-    var records = 200_000
+    var records = 1_000_000
 
     @Option(help: "Rounds (each runs both guarantees).")
     var rounds = 3
