@@ -70,21 +70,7 @@ final class DirectWindowTests: XCTestCase {
         let schemas = ["", "schema: ../schemas/tutorial-record.schema.json"]
         for (index, window) in windows.enumerated() {
             for schema in schemas {
-                let yaml = """
-                    pipeline: direct-\(index)
-                    source:
-                      topics: [input-topic]
-                      keyed_by: category
-                      event_time: {field: timestamp, unit: seconds}
-                      \(schema)
-                    steps:
-                      - window: \(window)
-                    sinks:
-                      - topic: out
-                    dead_letter:
-                      topic: dlq
-                    """
-                let plan = try plan(yaml: yaml)
+                let plan = try windowPlan(window, schema: schema)
                 compare("window \(index) \(schema) (generated)", plan, generated)
                 compare("window \(index) \(schema) (random)", plan, randomRecords)
                 compare("window \(index) \(schema) (shapes)", plan, shapedRecords)
@@ -116,34 +102,32 @@ final class DirectWindowTests: XCTestCase {
                 value: Array(texts[index % texts.count].utf8))
         }
         for schema in ["", "schema: ../schemas/tutorial-record.schema.json"] {
-            let yaml = """
-                pipeline: direct-end
-                source:
-                  topics: [input-topic]
-                  keyed_by: category
-                  event_time: {field: timestamp, unit: seconds}
-                  \(schema)
-                steps:
-                  - window: {type: tumbling, size: 5s, key: category, aggregates: {n: count(), s: sum(value)}}
-                sinks:
-                  - topic: out
-                dead_letter:
-                  topic: dlq
-                """
-            compare("keys at the end \(schema)", try plan(yaml: yaml), records)
+            let plan = try windowPlan("{type: tumbling, size: 5s, key: category, aggregates: {n: count(), s: sum(value)}}", schema: schema)
+            compare("keys at the end \(schema)", plan, records)
         }
     }
 
     private func windowPlan(key: String = "category", topics: String = "[input-topic]", schema: String = "") throws -> EnginePlan {
+        try windowPlan(
+            "{type: tumbling, size: 10s, grace: 2s, key: \(key), late_topic: late, aggregates: {n: count(), s: sum(value), a: avg(value), lo: min(value), hi: max(value)}}",
+            key: key, topics: topics, schema: schema)
+    }
+
+    /// One window step over records keyed by `key` with event time in `timestamp` (seconds),
+    /// results to `out`, dead letters to `dlq`; `after` adds steps behind the window.
+    private func windowPlan(
+        _ window: String, key: String = "category", topics: String = "[input-topic]", schema: String = "", after: String = ""
+    ) throws -> EnginePlan {
         try plan(yaml: """
-            pipeline: direct-layout
+            pipeline: direct-window
             source:
               topics: \(topics)
               keyed_by: \(key)
               event_time: {field: timestamp, unit: seconds}
               \(schema)
             steps:
-              - window: {type: tumbling, size: 10s, grace: 2s, key: \(key), late_topic: late, aggregates: {n: count(), s: sum(value), a: avg(value), lo: min(value), hi: max(value)}}
+              - window: \(window)
+            \(after)
             sinks:
               - topic: out
             dead_letter:
@@ -249,24 +233,9 @@ final class DirectWindowTests: XCTestCase {
             "{type: tumbling, size: 60s, key: id, emit: update, aggregates: {total_1: sum(value), low: min(value)}}",
         ]
         for (index, window) in windows.enumerated() {
-            func yaml(_ after: String) -> String {
-                """
-                pipeline: direct-results-\(index)
-                source:
-                  topics: [input-topic]
-                  keyed_by: \(index == 3 ? "id" : "category")
-                  event_time: {field: timestamp, unit: seconds}
-                steps:
-                  - window: \(window)
-                \(after)
-                sinks:
-                  - topic: out
-                dead_letter:
-                  topic: dlq
-                """
-            }
-            let (direct, directStats) = outcome(try plan(yaml: yaml("")), records, partial: true)
-            let (built, builtStats) = outcome(try plan(yaml: yaml("  - filter: window_end > 0")), records, partial: true)
+            let key = index == 3 ? "id" : "category"
+            let (direct, directStats) = outcome(try windowPlan(window, key: key), records, partial: true)
+            let (built, builtStats) = outcome(try windowPlan(window, key: key, after: "  - filter: window_end > 0"), records, partial: true)
             XCTAssertEqual(directStats, builtStats, "window \(index)")
             XCTAssertEqual(direct.count, built.count, "window \(index)")
             XCTAssertGreaterThan(direct.count, 10, "window \(index)")
