@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import SluiceSupport
 import XCTest
@@ -34,6 +35,15 @@ enum EngineDifferential {
             XCTFail("\(name): output \(index) differs:\n  fast:  \(fast[index])\n  whole: \(whole[index])", file: file, line: line)
         }
         XCTAssertFalse(whole.isEmpty, name, file: file, line: line)
+    }
+
+    /// The records of testdata/tutorial.jsonl, on input-topic.
+    static func tutorialSample() throws -> [Record] {
+        let bytes = try Array(Data(contentsOf: DryRunTests.repository.appendingPathComponent("testdata/tutorial.jsonl")))
+        return RecordingReader(bytes: bytes, file: "tutorial.jsonl", defaultTopic: "input-topic").compactMap {
+            if case .record(let record, _) = $0 { return record }
+            return nil
+        }
     }
 
     /// The plan of pipeline text whose relative paths resolve against `pipelines/`.

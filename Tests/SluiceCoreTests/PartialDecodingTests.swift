@@ -57,20 +57,9 @@ final class PartialDecodingTests: XCTestCase {
         return try EnginePlan(spec: try XCTUnwrap(spec, diagnostics.map(\.description).joined(separator: "\n")))
     }
 
-    private func plan(yaml: String) throws -> EnginePlan {
-        let (spec, diagnostics) = PipelineLoader.load(text: yaml, file: "test.yaml", baseDirectory: Self.pipelines.path)
-        return try EnginePlan(spec: try XCTUnwrap(spec, diagnostics.map(\.description).joined(separator: "\n")))
-    }
+    private func plan(yaml: String) throws -> EnginePlan { try EngineDifferential.plan(yaml: yaml) }
 
-    private var tutorialSample: [Record] {
-        get throws {
-            let bytes = try Array(Data(contentsOf: DryRunTests.repository.appendingPathComponent("testdata/tutorial.jsonl")))
-            return RecordingReader(bytes: bytes, file: "tutorial.jsonl", defaultTopic: "input-topic").compactMap {
-                if case .record(let record, _) = $0 { return record }
-                return nil
-            }
-        }
-    }
+    private var tutorialSample: [Record] { get throws { try EngineDifferential.tutorialSample() } }
 
     private func randomRecords(_ count: Int, seed: UInt64) -> [Record] {
         var generator = RandomRecordValues(seed: seed)

@@ -25,15 +25,7 @@ final class RepartitionEngineTests: XCTestCase {
         return (outputs, engine.stats)
     }
 
-    private var tutorialSample: [Record] {
-        get throws {
-            let bytes = try Array(Data(contentsOf: DryRunTests.repository.appendingPathComponent("testdata/tutorial.jsonl")))
-            return RecordingReader(bytes: bytes, file: "tutorial.jsonl", defaultTopic: "input-topic").compactMap {
-                if case .record(let record, _) = $0 { return record }
-                return nil
-            }
-        }
-    }
+    private var tutorialSample: [Record] { get throws { try EngineDifferential.tutorialSample() } }
 
     // MARK: dry-run: the same outputs either way
 
