@@ -151,6 +151,31 @@ public final class AggregateTable {
         return true
     }
 
+    /// `writeResult(row:separators:into:)` written at `target`, which has room for `capacity`
+    /// bytes; returns how many bytes it wrote. Nil, with the bytes at `target` meaningless, when
+    /// they do not fit, when a result is a value other than a number, bool or null (those go
+    /// through `writeResult(row:separators:into:)`), or as that function returns false.
+    public func writeResult(row: Int, separators: [[UInt8]], at target: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+        guard row >= 0, row < rowCount, let plain = program.plainResults, plain.count == separators.count else { return nil }
+        let base = storage + row * width
+        let intForm = intRows[row] != 0 ? intFold : nil
+        var count = 0
+        for index in plain.indices {
+            let fitted: Bool = separators[index].withUnsafeBufferPointer { separator in
+                guard let source = separator.baseAddress, count + separator.count + 32 <= capacity else { return false }
+                (target + count).initialize(from: source, count: separator.count)
+                count += separator.count
+                return true
+            }
+            let slot = plain[index]
+            guard fitted,
+                let written = AggregateProgram.writeFinished(intForm?.accumulator(UnsafeMutableRawPointer(base), slot) ?? base[slot], at: target + count)
+            else { return nil }
+            count += written
+        }
+        return count
+    }
+
     /// Replaces `row`'s state (a state of another program becomes the initial state).
     public func setState(row: Int, _ state: AggregateState) {
         guard row >= 0, row < rowCount else { return }
@@ -197,6 +222,26 @@ extension AggregateProgram {
             if count == 0 { bytes.append(contentsOf: "null".utf8) } else { JSON.writeDouble(sum / Double(count), into: &bytes) }
         case .value(let v): v.writeJSON(into: &bytes)
         case .distinct(let set): JSON.writeInteger(Int64(set.count), into: &bytes)
+        }
+    }
+
+    /// Writes the JSON of `AggregateKind.finished(accumulator)` at `target` (room for 32
+    /// bytes); nil for a value other than a number, a bool or null.
+    @inline(__always)
+    static func writeFinished(_ accumulator: Accumulator, at target: UnsafeMutablePointer<UInt8>) -> Int? {
+        switch accumulator {
+        case .count(let n), .sumInt(let n): return JSON.writeInteger(n, at: target)
+        case .sumDouble(let d): return JSON.writeDouble(d, at: target)
+        case .average(let sum, let count): return count == 0 ? JSON.writeLiteral("null", at: target) : JSON.writeDouble(sum / Double(count), at: target)
+        case .distinct(let set): return JSON.writeInteger(Int64(set.count), at: target)
+        case .value(let value):
+            switch value {
+            case .int(let n): return JSON.writeInteger(n, at: target)
+            case .double(let d): return JSON.writeDouble(d, at: target)
+            case .null: return JSON.writeLiteral("null", at: target)
+            case .bool(let b): return JSON.writeLiteral(b ? "true" : "false", at: target)
+            default: return nil
+            }
         }
     }
 

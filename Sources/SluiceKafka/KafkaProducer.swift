@@ -128,11 +128,25 @@ public final class KafkaProducer: Sendable {
         topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?,
         headers: [Header] = [], timestamp: Int64? = nil
     ) throws(KafkaError) -> UInt64 {
+        try withBytes(key) { (keyBytes) throws(KafkaError) in
+            try withBytes(value) { (valueBytes) throws(KafkaError) in
+                try produceBorrowed(topic: topic, partition: partition, key: keyBytes, value: valueBytes, headers: headers, timestamp: timestamp)
+            }
+        }
+    }
+
+    /// `produce(topic:partition:key:value:headers:timestamp:)` with the key and value as
+    /// bytes the caller owns (librdkafka copies them before this returns).
+    @discardableResult
+    public func produceBorrowed(
+        topic: String, partition: Int32? = nil, key: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>?,
+        headers: [Header] = [], timestamp: Int64? = nil
+    ) throws(KafkaError) -> UInt64 {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let topicHandle = topics.handle(for: topic, client: handle.pointer)
         let error = topic.withCString { topicName in
-            withBytes(key) { keyBytes in
-                withBytes(value) { valueBytes in
+            withNonNull(key) { keyBytes in
+                withNonNull(value) { valueBytes in
                     withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus in
                         var count = 0
                         func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
@@ -231,13 +245,22 @@ public final class KafkaProducer: Sendable {
 
 /// Calls `body` with a buffer for `bytes`, nil for nil; an empty array gets a non-nil pointer
 /// so that librdkafka sends an empty value rather than null.
-private func withBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
+private func withBytes<T>(
+    _ bytes: [UInt8]?, _ body: (UnsafeBufferPointer<UInt8>?) throws(KafkaError) -> T
+) throws(KafkaError) -> T {
+    guard let bytes else { return try body(nil) }
+    return try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaError) in try body(buffer) }
+}
+
+/// `bytes` with a non-null address even when empty: librdkafka reads a null pointer as a null
+/// key or value, and an empty array may have none.
+private func withNonNull<T>(_ bytes: UnsafeBufferPointer<UInt8>?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
     guard let bytes else { return body(nil) }
-    if bytes.isEmpty {
+    if bytes.baseAddress == nil {
         var zero: UInt8 = 0
         return withUnsafeBytes(of: &zero) { body(UnsafeRawBufferPointer(rebasing: $0[0..<0])) }
     }
-    return bytes.withUnsafeBytes { body($0) }
+    return body(UnsafeRawBufferPointer(bytes))
 }
 
 /// A new `rd_kafka_headers_t` holding copies of `headers`.
@@ -248,9 +271,14 @@ private func makeNativeHeaders(_ headers: [Header]) -> OpaquePointer? {
     guard let list = rd_kafka_headers_new(headers.count) else { return nil }
     for header in headers {
         // rd_kafka_header_add copies the name and value; a nil value is a null header.
-        withBytes(header.value) { bytes in
+        let add = { (bytes: UnsafeRawBufferPointer?) in
             _ = rd_kafka_header_add(list, header.name, -1, bytes?.baseAddress, bytes?.count ?? 0)
         }
+        guard let value = header.value else {
+            add(nil)
+            continue
+        }
+        value.withUnsafeBufferPointer { withNonNull($0, add) }
     }
     return list
 }

@@ -13,24 +13,77 @@ extension JSON {
     /// Appends the JSON text of `number`: the same bytes `Value.writeJSON` writes for
     /// `.double(number)` (shortest round-trip form, `null` when not finite).
     public static func writeDouble(_ number: Double, into out: inout [UInt8]) {
-        let done: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            guard let base = buffer.baseAddress, let count = JSONNumberText.shortDecimal(number, into: base) else {
-                return false
-            }
-            out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
-            return true
-        }
-        if done { return }
         guard number.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
         }
-        var text = number.description
-        text.withUTF8 { out.append(contentsOf: $0) }
+        let done: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            guard let base = buffer.baseAddress,
+                let count = JSONNumberText.shortDecimal(number, into: base) ?? JSONNumberText.description(number, into: base)
+            else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+            return true
+        }
+        if !done { out.append(contentsOf: number.description.utf8) }
+    }
+}
+
+extension JSON {
+    /// Writes the JSON text of `number` at `target`, which has room for 20 bytes; returns how
+    /// many bytes it wrote.
+    @inline(__always)
+    public static func writeInteger(_ number: Int64, at target: UnsafeMutablePointer<UInt8>) -> Int {
+        JSONNumberText.integer(number, into: target)
+    }
+
+    /// Writes the JSON text of `number` (as `writeDouble(_:into:)`) at `target`, which has room
+    /// for 32 bytes; returns how many bytes it wrote, nil if it did not fit (it always does).
+    public static func writeDouble(_ number: Double, at target: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard number.isFinite else { return writeLiteral("null", at: target) }
+        return JSONNumberText.shortDecimal(number, into: target) ?? JSONNumberText.description(number, into: target)
+    }
+
+    /// Writes `text` (`null`, `true`, `false`) at `target`; returns how many bytes it wrote.
+    @inline(__always)
+    public static func writeLiteral(_ text: StaticString, at target: UnsafeMutablePointer<UInt8>) -> Int {
+        target.initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
+    }
+}
+
+/// Takes what `Double.write(to:)` writes into a buffer of 32 bytes.
+private struct ASCIIBuffer: TextOutputStream {
+    let target: UnsafeMutablePointer<UInt8>
+    var count = 0
+    var overflowed = false
+
+    mutating func write(_ string: String) {
+        var string = string
+        string.withUTF8 { _writeASCII($0) }
+    }
+
+    /// How the standard library's number types write their text (the protocol's own,
+    /// underscored requirement): as bytes, taken here without a `String` being made.
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress, count + buffer.count <= 32 else {
+            overflowed = overflowed || !buffer.isEmpty
+            return
+        }
+        (target + count).initialize(from: base, count: buffer.count)
+        count += buffer.count
     }
 }
 
 enum JSONNumberText {
+    /// Writes Swift's `description` of `number` (the shortest round-trip text) at `target`,
+    /// which has room for 32 bytes; nil if it did not fit (it always does: at most 24).
+    /// `description` makes a `String`, allocated when longer than 15 bytes, as most averages are.
+    static func description(_ number: Double, into target: UnsafeMutablePointer<UInt8>) -> Int? {
+        var buffer = ASCIIBuffer(target: target)
+        number.write(to: &buffer)
+        return buffer.overflowed ? nil : buffer.count
+    }
+
     /// Writes the decimal digits of `number` at `target` (room for 20 bytes); returns how many.
     @inline(__always)
     static func integer(_ number: Int64, into target: UnsafeMutablePointer<UInt8>) -> Int {

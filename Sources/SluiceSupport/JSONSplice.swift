@@ -83,28 +83,42 @@ public final class JSONIntegerFields: Sendable {
     /// appended, set to `values`: the bytes `JSON.appending` gives for those fields as `.int`s
     /// (none of the names may be in `object`).
     public func splice(_ object: UnsafeBufferPointer<UInt8>, values: UnsafePointer<Int64>, count: Int) -> [UInt8] {
-        guard object.count >= 2, count > 0, count < starts.count else { return Array(object) }
-        // An empty object takes the first field without its comma.
-        let skip = object.count == 2 ? 1 : 0
-        // Room for the longest numbers and what their writing stores past them; the array
-        // gets the exact count.
-        let total = object.count - skip + starts[count] - starts[0] + 28 * count
+        let total = capacity(objectCount: object.count, count: count)
         // Written on the stack and copied once at its exact size: making the array first
         // (`init(unsafeUninitializedCapacity:)`) goes through unspecialized generic code. A
         // constant capacity keeps the stack allocation cheap.
         if total <= 256 {
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { write(object, values, count, skip, into: $0) }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
+                guard let target = buffer.baseAddress else { return Array(object) }
+                return Array(UnsafeBufferPointer(start: target, count: splice(object, values: values, count: count, into: target)))
+            }
         }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { write(object, values, count, skip, into: $0) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer in
+            guard let target = buffer.baseAddress else { return Array(object) }
+            return Array(UnsafeBufferPointer(start: target, count: splice(object, values: values, count: count, into: target)))
+        }
     }
 
-    /// `splice` into `buffer`, which has room for it.
+    /// The room `splice(_:values:count:into:)` needs for an object of `objectCount` bytes:
+    /// the longest numbers and what their writing stores past them.
+    public func capacity(objectCount: Int, count: Int) -> Int {
+        guard count > 0, count < starts.count else { return objectCount }
+        return objectCount + starts[count] - starts[0] + 28 * count
+    }
+
+    /// `splice` written at `target`, which has room for `capacity(objectCount:count:)` bytes;
+    /// returns how many bytes it wrote.
     @inline(__always)
-    private func write(
-        _ object: UnsafeBufferPointer<UInt8>, _ values: UnsafePointer<Int64>, _ count: Int, _ skip: Int,
-        into buffer: UnsafeMutableBufferPointer<UInt8>
-    ) -> [UInt8] {
-        guard let source = object.baseAddress, let target = buffer.baseAddress else { return Array(object) }
+    public func splice(
+        _ object: UnsafeBufferPointer<UInt8>, values: UnsafePointer<Int64>, count: Int, into target: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        guard let source = object.baseAddress else { return 0 }
+        guard object.count >= 2, count > 0, count < starts.count else {
+            target.initialize(from: source, count: object.count)
+            return object.count
+        }
+        // An empty object takes the first field without its comma.
+        let skip = object.count == 2 ? 1 : 0
         var i = object.count - 1
         target.initialize(from: source, count: i)
         text.withUnsafeBufferPointer { text in
@@ -117,7 +131,7 @@ public final class JSONIntegerFields: Sendable {
             }
         }
         target[i] = UInt8(ascii: "}")
-        return Array(UnsafeBufferPointer(start: target, count: i + 1))
+        return i + 1
     }
 
     /// Writes the decimal text of `number` (what `Value.writeJSON` writes for `.int`) at

@@ -179,6 +179,10 @@ extension JSONOutput {
             return
         }
         // Swift's description is the shortest round-trip text and always has a '.' or an 'e'.
+        if let written = JSONNumberText.description(number, into: start + count) {
+            advance(by: written)
+            return
+        }
         var text = number.description
         text.withUTF8 { append($0) }
     }

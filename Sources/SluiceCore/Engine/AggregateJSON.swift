@@ -8,6 +8,8 @@ struct AggregateJSONLayout {
     let open: [UInt8]
     /// `,"<name>":` for each aggregate, in the program's order.
     let separators: [[UInt8]]
+    /// The bytes of all separators.
+    let separatorBytes: Int
 
     init(keyField: String, names: [String]) {
         var open: [UInt8] = [UInt8(ascii: "{")]
@@ -20,6 +22,7 @@ struct AggregateJSONLayout {
             bytes.append(UInt8(ascii: ":"))
             return bytes
         }
+        separatorBytes = separators.reduce(0) { $0 + $1.count }
     }
 
     /// The result of `row` of `table` (the program's plain results, see
@@ -35,21 +38,30 @@ struct AggregateJSONLayout {
         return bytes
     }
 
-    /// `{"<key field>":<key>`, the start of a result of `key` (see `write(open:row:of:)`).
+    /// `{"<key field>":<key>`, the start of a result of `key` (see `write(open:row:of:into:)`).
     func open(key: Value) -> [UInt8] {
         var bytes = open
         key.writeJSON(into: &bytes)
         return bytes
     }
 
-    /// What `write(key:row:of:)` gives, from the result's start as `open(key:)` gives it.
-    func write(open: [UInt8], row: Int, of table: AggregateTable) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(open.count + 24 * separators.count + 16 * separators.count)
-        bytes.append(contentsOf: open)
+    /// What `write(key:row:of:)` gives, from the result's start as `open(key:)` gives it,
+    /// written into `outputs`' bytes (no array per result): its place there, or nil when the
+    /// program's results need expressions run.
+    func write(open: [UInt8], row: Int, of table: AggregateTable, into outputs: OutputBuffer) -> (start: Int, count: Int)? {
+        let capacity = open.count + separatorBytes + 32 * separators.count + 1
+        let target = outputs.reserve(capacity)
+        open.withUnsafeBufferPointer { if let base = $0.baseAddress { target.initialize(from: base, count: $0.count) } }
+        if let written = table.writeResult(row: row, separators: separators, at: target + open.count, capacity: capacity - open.count - 1) {
+            target[open.count + written] = UInt8(ascii: "}")
+            let count = open.count + written + 1
+            return (outputs.commit(count), count)
+        }
+        // Strings and other values: written to an array, then copied.
+        var bytes = open
         guard table.writeResult(row: row, separators: separators, into: &bytes) else { return nil }
         bytes.append(UInt8(ascii: "}"))
-        return bytes
+        return outputs.copy(bytes)
     }
 
     /// The same bytes as `Value.writeJSON` of the object `{keyField: key, names[i]: values[i]...}`.
@@ -96,9 +108,15 @@ extension Engine {
 
     /// `emitToSinks(_:key:timestamp:)` with the key's bytes already made.
     func emitToSinks(_ value: [UInt8], keyBytes: [UInt8]?, timestamp: Int64) {
-        for sink in plan.sinks {
-            countOutput(to: sink.topic)
-            appendOutput(sink.topic, key: keyBytes, headers: [], value: value, timestamp: timestamp)
+        emitToSinks(outputs.copy(value), keyBytes: keyBytes, timestamp: timestamp)
+    }
+
+    /// `emitToSinks(_:keyBytes:timestamp:)` for a value already in the output buffer, which
+    /// all the sinks' outputs share.
+    func emitToSinks(_ valueRange: (start: Int, count: Int), keyBytes: [UInt8]?, timestamp: Int64) {
+        let keyRange = outputs.copy(keyBytes)
+        for topic in sinkTopics {
+            outputs.append(topic: topic, partition: -1, key: keyRange, value: valueRange, headers: [], timestamp: timestamp, cause: currentCause)
         }
     }
 }

@@ -71,14 +71,16 @@ final class DirectMapRunner {
         let keySlot: Int
         /// How many set fields the output carries (those of earlier maps).
         let sets: Int
-        /// Its index in `Engine.outputTopics` once known (-1 before).
-        var counter = -1
+        /// Its index in the engine's `OutputBuffer.topics` once known (-1 before).
+        var bufferTopic: Int32 = -1
     }
 
     /// Unmanaged (used in place, without reference counting per record): the engine holds the
     /// decoder and the aggregate runtime as long as this runner.
     let decoder: Unmanaged<PartialDecoder>
     let aggregate: Unmanaged<AggregateRuntime>?
+    /// The decoder's layout, which notes the strings a decode left pending.
+    let template: Unmanaged<DirectTemplate>
     let slotPresent: UnsafeMutablePointer<Bool>
     let slotIsInt: UnsafeMutablePointer<Bool>
     let slotInts: UnsafeMutablePointer<Int64>
@@ -86,6 +88,8 @@ final class DirectMapRunner {
     let code: UnsafeMutablePointer<IntegerProgram.Instruction>
     let starts: UnsafeMutableBufferPointer<Int>
     let depths: UnsafeMutableBufferPointer<Int>
+    /// Per program, the register it reads when it is that one load (`now()`), else -1.
+    let loads: UnsafeMutableBufferPointer<Int>
     /// The slots the programs read (each must hold an integer).
     let readSlots: UnsafeMutableBufferPointer<Int>
     /// The slots of the names maps set: a record having one of them needs the general path.
@@ -98,6 +102,13 @@ final class DirectMapRunner {
     let aggregateStep: Int
     let keySlot: Int
     let argumentSlots: [Int]
+    /// `argumentSlots` in memory of its own, and room for the arguments' integers.
+    let argumentBuffer: UnsafeMutableBufferPointer<Int>
+    let arguments: UnsafeMutablePointer<Int64>
+    /// Aggregate rows by the raw bits of their keys (see `aggregateRow`).
+    let rawRows = RawKeyRows()
+    /// Whether an output takes its key from a field (a string the decode may leave pending).
+    let outputKeysFromFields: Bool
     /// Whether every N-th result goes straight to the sinks as JSON (see `aggregateStraightToSinks`).
     let straightResults: Bool
     /// Per aggregate row, its key as record key bytes and the start of its results' JSON
@@ -137,6 +148,7 @@ final class DirectMapRunner {
         var code: [IntegerProgram.Instruction] = []
         var starts = [0]
         var depths: [Int] = []
+        var loads: [Int] = []
         var outputs: [Output] = []
         func keySlotOf(_ key: Expression?) -> Int? {
             guard let key else { return -1 }
@@ -164,6 +176,8 @@ final class DirectMapRunner {
                     code += mapped.code
                     starts.append(code.count)
                     depths.append(mapped.depth)
+                    // One instruction reading the one input: a load.
+                    loads.append(mapped.code.count == 1 && mapped.inputs.count == 1 ? registers[0] : -1)
                 }
             case .to(let to):
                 guard let slot = keySlotOf(to.key) else { return nil }
@@ -181,6 +195,7 @@ final class DirectMapRunner {
         var required = outputs.map(\.keySlot).filter { $0 >= 0 }
         if aggregate != nil { required += [keySlot] + argumentSlots }
         self.decoder = Unmanaged.passUnretained(decoder)
+        template = Unmanaged.passUnretained(decoder.directTemplate)
         self.aggregate = aggregate.map { Unmanaged.passUnretained($0) }
         slotPresent = decoder.slotPresent
         slotIsInt = decoder.slotIsInt
@@ -189,6 +204,7 @@ final class DirectMapRunner {
         self.code.initialize(from: code, count: code.count)
         self.starts = Self.buffer(starts)
         self.depths = Self.buffer(depths)
+        self.loads = Self.buffer(loads)
         self.readSlots = Self.buffer(readSlots)
         self.setSlots = Self.buffer(setSlots)
         requiredSlots = Self.buffer(required)
@@ -198,6 +214,10 @@ final class DirectMapRunner {
         aggregateStep = shape.stop
         self.keySlot = keySlot
         self.argumentSlots = argumentSlots
+        argumentBuffer = Self.buffer(argumentSlots)
+        arguments = .allocate(capacity: max(1, argumentSlots.count))
+        arguments.initialize(repeating: 0, count: max(1, argumentSlots.count))
+        outputKeysFromFields = outputs.contains { $0.keySlot >= 0 }
         straightResults =
             aggregate.map { shape.stop + 1 == runtimes.count && $0.table.writesPlainResults } == true
             && plan.sinks.allSatisfy { $0.key == nil }
@@ -210,7 +230,8 @@ final class DirectMapRunner {
 
     deinit {
         code.deallocate()
-        for buffer in [starts, depths, readSlots, setSlots, requiredSlots] { buffer.deallocate() }
+        for buffer in [starts, depths, loads, readSlots, setSlots, requiredSlots, argumentBuffer] { buffer.deallocate() }
+        arguments.deallocate()
         _ = outputs.deinitialize()
         outputs.deallocate()
         registers.deallocate()
@@ -240,6 +261,10 @@ final class DirectMapRunner {
         registers[2] = Int64(partition)
         registers[3] = offset
         for index in depths.indices {
+            if loads[index] >= 0 {
+                results[index] = registers[loads[index]]
+                continue
+            }
             let start = starts[index]
             guard let value = IntegerProgram.run(code + start, count: starts[index + 1] - start, depth: depths[index], values: registers)
             else { return false }
@@ -248,11 +273,13 @@ final class DirectMapRunner {
         return true
     }
 
-    /// The record key bytes of aggregate row `row`, whose key is `key`, and the start of its
-    /// results' JSON as `layout` writes it.
+    /// The record key bytes of aggregate row `row`, and the start of its results' JSON as
+    /// `layout` writes it; made from the key of the record last decoded from `text` (the
+    /// row's key) on the row's first result.
     @inline(__always)
-    func key(row: Int, key: Value, layout: AggregateJSONLayout) -> (bytes: [UInt8]?, open: [UInt8]) {
+    func key(row: Int, layout: AggregateJSONLayout, text: UnsafePointer<UInt8>) -> (bytes: [UInt8]?, open: [UInt8])? {
         if row < rowKeys.count, let known = rowKeys[row] { return known }
+        guard let key = recordKey(text) else { return nil }
         let made = (bytes: KeyCoding.bytes(key), open: layout.open(key: key))
         while rowKeys.count <= row { rowKeys.append(nil) }
         rowKeys[row] = made

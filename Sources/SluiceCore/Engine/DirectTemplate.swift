@@ -34,6 +34,9 @@ final class DirectTemplate {
     private(set) var count = 0
     /// Whether the layout fills every slot, so that no slot needs clearing first.
     private(set) var fillsEverySlot = false
+    /// The slots it does not fill, as bits, when there are at most 64 slots (else all are cleared).
+    private(set) var unfilled: UInt64 = 0
+    private(set) var clearsUnfilled = false
     /// The layout being noted during a full scan; -1 when the record cannot be a layout.
     private var candidate: UnsafeMutablePointer<Field>
     private var candidateCount = 0
@@ -90,9 +93,15 @@ final class DirectTemplate {
         swap(&fields, &candidate)
         count = candidateCount
         var filled = 0
-        for k in 0..<count where fields[k].read >= 0 { filled += 1 }
+        var filledBits: UInt64 = 0
+        for k in 0..<count where fields[k].read >= 0 {
+            filled += 1
+            if fields[k].read < 64 { filledBits |= 1 << UInt64(fields[k].read) }
+        }
         // Reads are distinct (the scan rejects duplicate keys), so this counts slots.
         fillsEverySlot = filled == slots
+        clearsUnfilled = slots <= 64
+        unfilled = (slots >= 64 ? ~0 : (1 << UInt64(max(0, slots))) &- 1) & ~filledBits
         candidateCount = 0
     }
 
@@ -122,7 +131,9 @@ final class DirectTemplate {
     /// The digits of a JSON integer of at most 15 digits at `start`, their value and the
     /// index after them, read eight at a time; nil for anything else (or too near the end to
     /// read eight bytes past it: the full scan then decides). A fraction or exponent after
-    /// the digits is left to the caller, whose next token (`,` or `}`) rejects it.
+    /// the digits is left to the caller, whose next token (`,` or `}`) rejects it. `-0` is
+    /// left to the full scan too, so that a record of the layout is in canonical form (its
+    /// bytes can be spliced, see `Engine.processDirectMap`).
     @inline(__always)
     static func integer(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> (Int64, Int)? {
         // Seventeen bytes: the sign and two words.
@@ -131,8 +142,8 @@ final class DirectTemplate {
         var j = negative ? start &+ 1 : start
         let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
         let digits = digitCount(w)
-        // No leading zero before other digits.
-        guard digits > 0, digits == 1 || w & 0xFF != 0x30 else { return nil }
+        // No leading zero before other digits, nor after a minus.
+        guard digits > 0, w & 0xFF != 0x30 || digits == 1 && !negative else { return nil }
         var value = convert(w, digits)
         j &+= digits
         if digits == 8 {
@@ -145,6 +156,22 @@ final class DirectTemplate {
             }
         }
         return (negative ? 0 &- value : value, j)
+    }
+
+    /// The index after the integer at `start`, for a field no slot reads: what `integer`
+    /// accepts, without working out its value.
+    @inline(__always)
+    static func integerEnd(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> Int? {
+        guard start &+ 17 <= end else { return nil }
+        let negative = p[start] == UInt8(ascii: "-")
+        let j = negative ? start &+ 1 : start
+        let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
+        let digits = digitCount(w)
+        guard digits > 0, w & 0xFF != 0x30 || digits == 1 && !negative else { return nil }
+        guard digits == 8 else { return j &+ digits }
+        let more = digitCount(UInt64(littleEndian: UnsafeRawPointer(p + j + 8).loadUnaligned(as: UInt64.self)))
+        guard more < 8 else { return nil }
+        return j &+ 8 &+ more
     }
 
     /// 10 to the power `n` (0 to 7).
@@ -215,7 +242,15 @@ extension PartialDecoder {
     func decodeTemplate(_ p: UnsafePointer<UInt8>, _ end: Int, eventTime: inout Int64?, deferringStrings: Bool) -> Bool {
         let template = directTemplate
         if !template.fillsEverySlot {
-            for k in 0..<names.count { slotPresent[k] = false }
+            if template.clearsUnfilled {
+                var unfilled = template.unfilled
+                while unfilled != 0 {
+                    slotPresent[unfilled.trailingZeroBitCount] = false
+                    unfilled &= unfilled &- 1
+                }
+            } else {
+                for k in 0..<names.count { slotPresent[k] = false }
+            }
         }
         var field = UnsafePointer(template.fields)
         let last = field + template.count
@@ -242,6 +277,9 @@ extension PartialDecoder {
                     }
                 }
                 i = stringEnd + 1
+            } else if read < 0, !field.pointee.time {
+                guard let numberEnd = DirectTemplate.integerEnd(p, from: i, end) else { return false }
+                i = numberEnd
             } else {
                 guard let (number, numberEnd) = DirectTemplate.integer(p, from: i, end) else { return false }
                 if read >= 0 {

@@ -21,14 +21,23 @@ extension Engine {
     @inline(__always)
     private func takeDirectMap(_ input: UnsafePointer<Record>, _ runner: DirectMapRunner, wallTime: Int64) -> Bool {
         guard let original = input.pointee.value else { return false }
+        let taken = original.withUnsafeBufferPointer { text in takeDirectMap(input, original, text, runner, wallTime: wallTime) }
+        // The general path decodes the record again: no string may stay pending for it.
+        if !taken { runner.dropPendingStrings() }
+        return taken
+    }
+
+    @inline(__always)
+    private func takeDirectMap(
+        _ input: UnsafePointer<Record>, _ original: [UInt8], _ text: UnsafeBufferPointer<UInt8>, _ runner: DirectMapRunner,
+        wallTime: Int64
+    ) -> Bool {
         var scannedTime: Int64?
-        let decoded = original.withUnsafeBufferPointer { text -> Bool in
-            // Spliced outputs need canonical bytes: `-0` (written `0`) is the one non-canonical
-            // form `decodeDirect` accepts.
-            runner.decoder._withUnsafeGuaranteedRef { $0.decodeDirect(text, eventTime: &scannedTime) } == true
-                && !Self.hasNegativeZero(text)
-        }
-        guard decoded else { return false }
+        // Spliced outputs need canonical bytes. Strings are left pending until something reads
+        // them (`DirectMapRunner.decodePendingStrings`).
+        guard runner.decodeCanonical(text, eventTime: &scannedTime),
+            let p = text.baseAddress
+        else { return false }
         let timestamp = input.pointee.timestamp
         let eventTime: Int64
         if runner.timeFromRecord {
@@ -44,76 +53,75 @@ extension Engine {
                 partition: input.pointee.partition, offset: input.pointee.offset)
         else { return false }
         // From here on the record is this path's: as `process` and `run` would do it.
-        if clock.observe(topic: input.pointee.topic, partition: input.pointee.partition, eventTime: eventTime, wallTime: wallTime) {
+        if clock.observe(input, eventTime: eventTime, wallTime: wallTime) {
             streamTimeAdvanced()
         }
+        if runner.outputKeysFromFields { runner.decodePendingStrings(p) }
         produceDirect(input, original, runner, timestamp: timestamp)
-        runner.aggregate?._withUnsafeGuaranteedRef { aggregateDirect(input, $0, runner, eventTime: eventTime, wallTime: wallTime) }
+        runner.aggregate?._withUnsafeGuaranteedRef {
+            aggregateDirect(input, p, count: text.count, $0, runner, eventTime: eventTime, wallTime: wallTime)
+        }
         return true
     }
 
     /// The outputs of the fused `to` steps (or the sinks): the input bytes with the set fields
-    /// spliced in, one array shared by outputs carrying the same fields.
+    /// spliced in, written once into the output buffer for outputs carrying the same fields.
     @inline(__always)
     private func produceDirect(_ input: UnsafePointer<Record>, _ original: [UInt8], _ runner: DirectMapRunner, timestamp: Int64) {
-        var bytes = original
-        var sets = 0
-        for index in runner.outputs.indices {
-            let keySlot = runner.outputs[index].keySlot
-            if runner.outputs[index].sets != sets {
-                sets = runner.outputs[index].sets
-                bytes = original.withUnsafeBufferPointer { runner.fields.splice($0, values: runner.results, count: sets) }
-            }
-            let key = keySlot < 0 ? input.pointee.key : runner.decoder._withUnsafeGuaranteedRef { $0.slot(keySlot) }.flatMap(KeyCoding.bytes)
-            countOutput(runner.outputs[index].topic, cache: &runner.outputs[index].counter)
-            appendOutput(runner.outputs[index].topic, key: key, headers: input.pointee.headers, value: bytes, timestamp: timestamp)
-        }
-    }
-
-    /// Appends an output built from its parts, initialized in place (`OutputBuffer.append`).
-    @inline(never)
-    func appendOutput(_ topic: String, key: [UInt8]?, headers: [Header], value: [UInt8], timestamp: Int64) {
-        outputs.append(topic: topic, partition: -1, key: key, headers: headers, value: value, timestamp: timestamp, cause: currentCause)
-    }
-
-    /// Counts an output to `topic`, whose index in `outputTopics` is kept in `cache`.
-    @inline(__always)
-    private func countOutput(_ topic: String, cache: inout Int) {
-        if cache < 0 {
-            if let found = outputTopics.firstIndex(of: topic) {
-                cache = found
-            } else {
-                outputTopics.append(topic)
-                outputCounts.append(0)
-                cache = outputTopics.count - 1
+        original.withUnsafeBufferPointer { object in
+            var value = (start: 0, count: -1)
+            var sets = -1
+            var recordKey: (start: Int, count: Int)?
+            for index in runner.outputs.indices {
+                if runner.outputs[index].sets != sets {
+                    sets = runner.outputs[index].sets
+                    let target = outputs.reserve(runner.fields.capacity(objectCount: object.count, count: sets))
+                    let written = runner.fields.splice(object, values: runner.results, count: sets, into: target)
+                    value = (outputs.commit(written), written)
+                }
+                let keySlot = runner.outputs[index].keySlot
+                let key: (start: Int, count: Int)
+                if keySlot < 0 {
+                    key = recordKey ?? outputs.copy(input.pointee.key)
+                    recordKey = key
+                } else {
+                    key = outputs.copy(runner.decoder._withUnsafeGuaranteedRef { $0.slot(keySlot) }.flatMap(KeyCoding.bytes))
+                }
+                if runner.outputs[index].bufferTopic < 0 {
+                    runner.outputs[index].bufferTopic = outputs.topicIndex(runner.outputs[index].topic)
+                }
+                outputs.append(
+                    topic: runner.outputs[index].bufferTopic, partition: -1, key: key, value: value,
+                    headers: input.pointee.headers, timestamp: timestamp, cause: currentCause)
             }
         }
-        outputCounts[cache] += 1
     }
 
     /// The aggregate step after the fused ones, as `aggregate` does it: a known key with integer
-    /// arguments folded in place, anything else through `run` from that step.
+    /// arguments folded in place, anything else through `run` from that step. The record was
+    /// decoded from `text` (`count` bytes), maybe with strings pending.
     @inline(__always)
     private func aggregateDirect(
-        _ input: UnsafePointer<Record>, _ runtime: AggregateRuntime, _ runner: DirectMapRunner, eventTime: Int64, wallTime: Int64
+        _ input: UnsafePointer<Record>, _ text: UnsafePointer<UInt8>, count: Int, _ runtime: AggregateRuntime,
+        _ runner: DirectMapRunner, eventTime: Int64, wallTime: Int64
     ) {
-        let decoder = runner.decoder.takeUnretainedValue()
-        if let key = decoder.slot(runner.keySlot), let row = runtime.keys.find(key),
-            decoder.withIntegers(at: runner.argumentSlots, { runtime.table.foldIntegers(row: row, $0) }) == true
-        {
+        let row = runner.aggregateRow(text, count: count, keys: runtime.keys)
+        if row >= 0, runner.foldArguments(into: runtime.table, row: row) {
             runtime.counts[row] &+= 1
             guard runtime.counts[row] % runtime.plan.every == 0 else { return }
-            if runner.straightResults {
-                let known = runner.key(row: row, key: key, layout: runtime.jsonLayout)
-                if let value = runtime.jsonLayout.write(open: known.open, row: row, of: runtime.table) {
+            if runner.straightResults, let known = runner.key(row: row, layout: runtime.jsonLayout, text: text) {
+                if let value = runtime.jsonLayout.write(open: known.open, row: row, of: runtime.table, into: outputs) {
                     return emitToSinks(value, keyBytes: known.bytes, timestamp: input.pointee.timestamp)
                 }
             }
+            // Present: the row was found by it.
+            guard let key = runner.recordKey(text) else { return }
             let working = directWorking(input, eventTime: eventTime, wallTime: wallTime)
             return aggregated(runtime.table.state(row: row), key: key, runtime, working, step: runner.aggregateStep)
         }
         // A new key, other arguments, an error: the general path from the aggregate step, which
-        // reads only source fields (direct inputs), as the slots hold them.
+        // reads only source fields (direct inputs), as the slots hold them (all decoded).
+        runner.decodePendingStrings(text)
         var working = directWorking(input, eventTime: eventTime, wallTime: wallTime)
         run(&working, from: runner.aggregateStep)
     }

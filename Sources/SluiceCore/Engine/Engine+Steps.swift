@@ -94,8 +94,6 @@ extension Engine {
                 return fail(.expression, "key: \(error.message)", at: keyLocation, working)
             }
         }
-        // Built in place in the buffer rather than passed through `emit`: a few retains fewer.
-        countOutput(to: topic)
         outputs.append(
             topic: topic, partition: -1, key: keyBytes, headers: working.derived ? [] : working.context.headers,
             value: splicedValue(of: working), timestamp: working.context.timestamp, cause: currentCause)
@@ -110,20 +108,7 @@ extension Engine {
     }
 
     func emit(_ record: consuming Record) {
-        countOutput(to: record.topic)
         outputs.append(EngineOutput(record: record, cause: currentCause))
-    }
-
-    /// Counts one output; topics are few and usually the plan's own strings, so the linear
-    /// search mostly compares identical string storage.
-    @inline(__always)
-    func countOutput(to topic: String) {
-        for index in outputTopics.indices where outputTopics[index] == topic {
-            outputCounts[index] += 1
-            return
-        }
-        outputTopics.append(topic)
-        outputCounts.append(1)
     }
 
     func aggregate(_ runtime: AggregateRuntime, _ working: inout Working, step: Int) {

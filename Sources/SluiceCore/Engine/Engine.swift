@@ -18,7 +18,9 @@ public final class Engine {
     /// Counters so far (records in and out, late records, error records by kind).
     public var stats: EngineStats {
         var stats = counts
-        for (index, topic) in outputTopics.enumerated() { stats.recordsOut[topic, default: 0] += outputCounts[index] }
+        for (index, topic) in outputs.topics.enumerated() where outputs.topicCounts[index] > 0 {
+            stats.recordsOut[topic, default: 0] += outputs.topicCounts[index]
+        }
         return stats
     }
     // The per-record state below skips dynamic exclusivity checks (about 50 instructions per
@@ -26,9 +28,6 @@ public final class Engine {
     // these properties begins while a mutation of the same property is under way, since the
     // mutations (counters, appends, `clock.observe`) never call back into the engine.
     @exclusivity(unchecked) var counts = EngineStats()
-    /// Records out per topic, kept apart from `counts` so counting an output is an array bump.
-    @exclusivity(unchecked) var outputTopics: [String] = []
-    @exclusivity(unchecked) var outputCounts: [Int] = []
     /// How many input records were fed; the next record's sequence number.
     @exclusivity(unchecked) public internal(set) var inputCount: Int64 = 0
 
@@ -45,8 +44,12 @@ public final class Engine {
     /// holds it), so that using it per record costs no reference counting.
     let directDecoder: Unmanaged<PartialDecoder>?
     /// Runs leading map and to steps fused, for plans of that shape (see Engine+DirectMap).
-    private(set) var directMap: DirectMapRunner?
+    let directMap: DirectMapRunner?
+    /// `directMap` unretained (the engine holds it), used per record without reference counting.
+    private let directMapRef: Unmanaged<DirectMapRunner>?
     let outputs = OutputBuffer()
+    /// The sinks' topics as `outputs` numbers them.
+    let sinkTopics: [Int32]
     /// The escaped `,"name":` texts of fields maps add, for outputs spliced from input bytes.
     let keyPrefixes = JSONKeyPrefixes()
     var traceEvents: [TraceEvent] = []
@@ -70,6 +73,7 @@ public final class Engine {
 
     public init(plan: EnginePlan, options: EngineOptions = EngineOptions()) {
         self.plan = plan
+        sinkTopics = plan.sinks.map { [outputs] in outputs.topicIndex($0.topic) }
         self.options = options
         let decoder = options.partialDecoding ? PartialDecoder(plan: plan) : nil
         partialDecoder = decoder
@@ -88,7 +92,12 @@ public final class Engine {
         repartitionTopic = Self.repartitionTopic(plan, options)
         repartitionCarriesSource = Self.repartitionReadsSource(plan)
         if repartitionStep >= 0, options.repartition != nil { clock.onlyTopic = repartitionTopic }
-        if !options.trace, repartitionStep < 0, let decoder { directMap = DirectMapRunner(plan: plan, decoder: decoder, runtimes: runtimes) }
+        if !options.trace, repartitionStep < 0, let decoder {
+            directMap = DirectMapRunner(plan: plan, decoder: decoder, runtimes: runtimes)
+        } else {
+            directMap = nil
+        }
+        directMapRef = directMap.map { Unmanaged.passUnretained($0) }
     }
 
     /// Whether this engine decodes only the record fields the pipeline reads (see
@@ -117,7 +126,7 @@ public final class Engine {
         if let joinRoutes, let step = joinRoutes[input.pointee.topic] { return processJoinSide(input, step: step, wallTime: wallTime) }
         if repartitionStep >= 0, input.pointee.topic == repartitionTopic { return processRepartitioned(input, wallTime: wallTime) }
         if let directDecoder, repartitionStep != 0, processDirect(input, directDecoder, wallTime: wallTime) { return }
-        if let directMap, processDirectMap(input, directMap, wallTime: wallTime) { return }
+        if let directMapRef, directMapRef._withUnsafeGuaranteedRef({ processDirectMap(input, $0, wallTime: wallTime) }) { return }
         // Fields are read through the pointer one at a time, so the record is never copied whole.
         let bytes = input.pointee.value
         var value = Value.null
@@ -233,6 +242,12 @@ public final class Engine {
     /// Drains produced records into `body` without building an array.
     public func drainOutputs(_ body: (EngineOutput) -> Void) {
         outputs.drain(body)
+    }
+
+    /// Drains produced records into `body` with their bytes in place, valid only during each
+    /// call: what a caller that copies them anyway (a Kafka producer) should use.
+    public func drainBorrowedOutputs(_ body: (BorrowedOutput) -> Void) {
+        outputs.drainBorrowed(body)
     }
 
     /// Trace events since the last call (only with `options.trace`).

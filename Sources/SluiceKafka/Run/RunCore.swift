@@ -187,27 +187,43 @@ final class RunCore {
 
     /// Produces what the engine emitted since the last call.
     func produceOutputs() {
-        // Drained in place rather than taken as an array: no array and no copy per output.
-        engine.drainOutputs { output in
+        // Drained in place with the bytes borrowed (librdkafka copies them): no array per output.
+        engine.drainBorrowedOutputs { output in
             guard failure == nil else { return }
             // Repartition records name their partition: the state key's, as for changelogs.
-            let partition = repartitionTopic != nil && output.record.topic == repartitionTopic ? output.record.partition : nil
-            produce(output.record, partition: partition, cause: sequenceBase &+ output.cause, retry: false)
+            let partition = repartitionTopic != nil && output.topic == repartitionTopic ? output.partition : nil
+            produce(topic: output.topic, partition: partition, timestamp: output.timestamp, cause: sequenceBase &+ output.cause, retry: false) {
+                (producer) throws(KafkaError) in
+                try producer.produceBorrowed(
+                    topic: output.topic, partition: partition, key: output.key, value: output.value, headers: output.headers,
+                    timestamp: output.timestamp > 0 ? output.timestamp : nil)
+            }
         }
     }
 
     /// Queues one record; waits (serving deliveries) while the producer's queue is full, for
     /// at most `drainTimeoutMs` once a stop was requested.
     func produce(_ record: Record, partition: Int32?, cause: Int64, retry: Bool) {
+        produce(topic: record.topic, partition: partition, timestamp: record.timestamp, cause: cause, retry: retry) {
+            (producer) throws(KafkaError) in
+            try producer.produce(
+                topic: record.topic, partition: partition, key: record.key, value: record.value, headers: record.headers,
+                timestamp: record.timestamp > 0 ? record.timestamp : nil)
+        }
+    }
+
+    /// `produce(_:partition:cause:retry:)` with the producing done by `send`.
+    private func produce(
+        topic: String, partition: Int32?, timestamp: Int64, cause: Int64, retry: Bool,
+        _ send: (KafkaProducer) throws(KafkaError) -> UInt64
+    ) {
         var stopDeadline: Int64?
         ensureTransaction()
         // Exactly once: after a failure nothing more joins the transaction being rewound.
         while failure == nil, !isRewinding {
             do {
-                let id = try producer.produce(
-                    topic: record.topic, partition: partition, key: record.key, value: record.value,
-                    headers: record.headers, timestamp: record.timestamp > 0 ? record.timestamp : nil)
-                tracker.produced(id: id, partition: partition ?? -1, timestamp: record.timestamp, cause: cause, retry: retry)
+                let id = try send(producer)
+                tracker.produced(id: id, partition: partition ?? -1, timestamp: timestamp, cause: cause, retry: retry)
                 return
             } catch where error.isQueueFull {
                 if stop.isRequested {
@@ -222,7 +238,7 @@ final class RunCore {
                 producer.poll(timeoutMs: 50)
                 serveDeliveries(retrying: false)
             } catch {
-                fail("cannot produce to topic \"\(record.topic)\": \(error)")
+                fail("cannot produce to topic \"\(topic)\": \(error)")
             }
         }
     }
