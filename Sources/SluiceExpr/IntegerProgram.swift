@@ -16,13 +16,13 @@ public struct IntegerProgram: Sendable {
         case now, timestamp, partition, offset
     }
 
-    enum Op: UInt8, Sendable { case constant, load, negate, add, subtract, multiply }
+    @usableFromInline enum Op: UInt8, Sendable { case constant, load, negate, add, subtract, multiply }
 
     /// One step of a program (see `run(_:count:depth:values:)`).
     public struct Instruction: Sendable {
-        var op: Op
+        @usableFromInline var op: Op
         /// The constant, or the register a load reads.
-        var operand: Int64
+        @usableFromInline var operand: Int64
     }
 
     /// The distinct inputs, in first-use order; `run` reads input `i` from register `registers[i]`.
@@ -143,6 +143,27 @@ public struct IntegerProgram: Sendable {
             }
             return top == 0 ? stack[0] : nil
         }
+    }
+
+    /// `run(_:count:depth:values:)`, with the usual program of an input and a constant
+    /// (`value * 2`) computed in the caller: inlinable, so that an engine in another module
+    /// runs it without a call. Only instruction fields are exposed to it; anything else calls `run`.
+    @inlinable
+    public static func runInlined(
+        _ code: UnsafePointer<Instruction>, count: Int, depth: Int, values: UnsafePointer<Int64>
+    ) -> Int64? {
+        if count == 3, code[0].op == .load, code[1].op == .constant {
+            let x = values[Int(code[0].operand)], y = code[1].operand
+            let result: (partialValue: Int64, overflow: Bool)
+            switch code[2].op {
+            case .add: result = x.addingReportingOverflow(y)
+            case .subtract: result = x.subtractingReportingOverflow(y)
+            case .multiply: result = x.multipliedReportingOverflow(by: y)
+            default: return run(code, count: count, depth: depth, values: values)
+            }
+            return result.overflow ? nil : result.partialValue
+        }
+        return run(code, count: count, depth: depth, values: values)
     }
 
     /// `x op y` for `+`, `-`, `*`; nil on an overflow (or another op).

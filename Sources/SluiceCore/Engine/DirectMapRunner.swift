@@ -266,7 +266,9 @@ final class DirectMapRunner {
                 continue
             }
             let start = starts[index]
-            guard let value = IntegerProgram.run(code + start, count: starts[index + 1] - start, depth: depths[index], values: registers)
+            guard
+                let value = IntegerProgram.runInlined(
+                    code + start, count: starts[index + 1] - start, depth: depths[index], values: registers)
             else { return false }
             results[index] = value
         }

@@ -21,7 +21,9 @@ extension Engine {
     @inline(__always)
     private func takeDirectMap(_ input: UnsafePointer<Record>, _ runner: DirectMapRunner, wallTime: Int64) -> Bool {
         guard let original = input.pointee.value else { return false }
-        let taken = original.withUnsafeBufferPointer { text in takeDirectMap(input, original, text, runner, wallTime: wallTime) }
+        // Its buffer is used only within `withUnsafeBufferPointer`, as Swift requires (which
+        // costs a retain of the array, not a copy).
+        let taken = original.withUnsafeBufferPointer { text in takeDirectMap(input, text, runner, wallTime: wallTime) }
         // The general path decodes the record again: no string may stay pending for it.
         if !taken { runner.dropPendingStrings() }
         return taken
@@ -29,8 +31,7 @@ extension Engine {
 
     @inline(__always)
     private func takeDirectMap(
-        _ input: UnsafePointer<Record>, _ original: [UInt8], _ text: UnsafeBufferPointer<UInt8>, _ runner: DirectMapRunner,
-        wallTime: Int64
+        _ input: UnsafePointer<Record>, _ text: UnsafeBufferPointer<UInt8>, _ runner: DirectMapRunner, wallTime: Int64
     ) -> Bool {
         var scannedTime: Int64?
         // Spliced outputs need canonical bytes. Strings are left pending until something reads
@@ -57,7 +58,7 @@ extension Engine {
             streamTimeAdvanced()
         }
         if runner.outputKeysFromFields { runner.decodePendingStrings(p) }
-        produceDirect(input, original, runner, timestamp: timestamp)
+        produceDirect(input, text, runner, timestamp: timestamp)
         runner.aggregate?._withUnsafeGuaranteedRef {
             aggregateDirect(input, p, count: text.count, $0, runner, eventTime: eventTime, wallTime: wallTime)
         }
@@ -67,34 +68,47 @@ extension Engine {
     /// The outputs of the fused `to` steps (or the sinks): the input bytes with the set fields
     /// spliced in, written once into the output buffer for outputs carrying the same fields.
     @inline(__always)
-    private func produceDirect(_ input: UnsafePointer<Record>, _ original: [UInt8], _ runner: DirectMapRunner, timestamp: Int64) {
-        original.withUnsafeBufferPointer { object in
-            var value = (start: 0, count: -1)
-            var sets = -1
-            var recordKey: (start: Int, count: Int)?
-            for index in runner.outputs.indices {
-                if runner.outputs[index].sets != sets {
-                    sets = runner.outputs[index].sets
-                    let target = outputs.reserve(runner.fields.capacity(objectCount: object.count, count: sets))
-                    let written = runner.fields.splice(object, values: runner.results, count: sets, into: target)
-                    value = (outputs.commit(written), written)
-                }
-                let keySlot = runner.outputs[index].keySlot
-                let key: (start: Int, count: Int)
-                if keySlot < 0 {
-                    key = recordKey ?? outputs.copy(input.pointee.key)
-                    recordKey = key
-                } else {
-                    key = outputs.copy(runner.decoder._withUnsafeGuaranteedRef { $0.slot(keySlot) }.flatMap(KeyCoding.bytes))
-                }
-                if runner.outputs[index].bufferTopic < 0 {
-                    runner.outputs[index].bufferTopic = outputs.topicIndex(runner.outputs[index].topic)
-                }
-                outputs.append(
-                    topic: runner.outputs[index].bufferTopic, partition: -1, key: key, value: value,
-                    headers: input.pointee.headers, timestamp: timestamp, cause: currentCause)
+    private func produceDirect(
+        _ input: UnsafePointer<Record>, _ object: UnsafeBufferPointer<UInt8>, _ runner: DirectMapRunner, timestamp: Int64
+    ) {
+        var value = (start: 0, count: -1)
+        var sets = -1
+        var recordKey: (start: Int, count: Int)?
+        for index in runner.outputs.indices {
+            if runner.outputs[index].sets != sets {
+                sets = runner.outputs[index].sets
+                let target = outputs.reserve(runner.fields.capacity(objectCount: object.count, count: sets))
+                let written = runner.fields.splice(object, values: runner.results, count: sets, into: target)
+                value = (outputs.commit(written), written)
             }
+            let keySlot = runner.outputs[index].keySlot
+            let key: (start: Int, count: Int)
+            if keySlot < 0 {
+                key = recordKey ?? copyKey(input)
+                recordKey = key
+            } else {
+                key = outputs.copy(runner.decoder._withUnsafeGuaranteedRef { $0.slot(keySlot) }.flatMap(KeyCoding.bytes))
+            }
+            if runner.outputs[index].bufferTopic < 0 {
+                runner.outputs[index].bufferTopic = outputs.topicIndex(runner.outputs[index].topic)
+            }
+            // Headers are checked in place: records without any need not copy theirs (a retain).
+            outputs.append(
+                topic: runner.outputs[index].bufferTopic, partition: -1, key: key, value: value,
+                headers: input.pointee.headers.isEmpty ? [] : input.pointee.headers, timestamp: timestamp, cause: currentCause)
         }
+    }
+
+    /// Copies the record's key into the output buffer, read in place: room is reserved first,
+    /// so that no call runs while it is read and its array need not be copied (a retain).
+    @inline(__always)
+    private func copyKey(_ input: UnsafePointer<Record>) -> (start: Int, count: Int) {
+        guard let count = input.pointee.key?.count else { return (0, -1) }
+        let target = outputs.reserve(count)
+        input.pointee.key?.withUnsafeBufferPointer {
+            if let base = $0.baseAddress { target.initialize(from: base, count: Swift.min(count, $0.count)) }
+        }
+        return (outputs.commit(count), count)
     }
 
     /// The aggregate step after the fused ones, as `aggregate` does it: a known key with integer

@@ -63,8 +63,11 @@ struct StreamClock: Sendable {
         let partition = record.pointee.partition
         if !wallClock, partition >= 0, Int(partition) < table.count, record.pointee.topic == tableTopic {
             let i = Int(table[Int(partition)])
-            // Nearly every record: its partition has seen this event time already.
-            if i >= 0, let max = partitions[i].maxEventTime, max >= eventTime { return false }
+            if i >= 0, let max = partitions[i].maxEventTime {
+                // Nearly every record: its partition has seen this event time already.
+                if max >= eventTime { return false }
+                return advance(i, to: eventTime, wallTime: wallTime)
+            }
         }
         return observe(topic: record.pointee.topic, partition: partition, eventTime: eventTime, wallTime: wallTime)
     }
@@ -85,6 +88,11 @@ struct StreamClock: Sendable {
         // Arrival times only matter to wall-clock idleness: event-time records mostly change nothing.
         if wallClock { partitions[i].lastArrival = wallTime }
         if let max = partitions[i].maxEventTime, max >= eventTime { return false }
+        return advance(i, to: eventTime, wallTime: wallTime)
+    }
+
+    /// Partition `i` has seen the later `eventTime`; true when stream time moved forward.
+    private mutating func advance(_ i: Int, to eventTime: Int64, wallTime: Int64) -> Bool {
         partitions[i].maxEventTime = eventTime
         if overallMax.map({ eventTime > $0 }) ?? true { overallMax = eventTime }
         return recompute(wallTime: wallClock ? wallTime : nil)
@@ -107,6 +115,7 @@ struct StreamClock: Sendable {
     }
 
     private mutating func recompute(wallTime: Int64? = nil) -> Bool {
+        guard wallClock else { return moveTo(eventTimeCandidate()) }
         var candidate: Int64?
         // By index, reading fields in place: copying a partition would copy its topic.
         for i in partitions.indices {
@@ -116,10 +125,31 @@ struct StreamClock: Sendable {
             }
             candidate = candidate.map { Swift.min($0, max) } ?? max
         }
+        return moveTo(candidate)
+    }
+
+    /// Sets stream time to `candidate` if that is later; true when it did.
+    private mutating func moveTo(_ candidate: Int64?) -> Bool {
         guard let candidate else { return false }
         if let current = streamTime, candidate <= current { return false }
         streamTime = candidate
         return true
+    }
+
+    /// Event-time mode: the smallest largest event time of the partitions that are not idle
+    /// (`isIdle`), nil if none. Read in place: it runs whenever a partition moves forward.
+    private func eventTimeCandidate() -> Int64? {
+        guard let overallMax else { return nil }
+        let timeout = idleTimeoutMs
+        return partitions.withUnsafeBufferPointer { all in
+            var candidate = Int64.max, found = false
+            for i in all.indices {
+                guard let max = all[i].maxEventTime, overallMax.minusSaturating(max) <= timeout else { continue }
+                candidate = Swift.min(candidate, max)
+                found = true
+            }
+            return found ? candidate : nil
+        }
     }
 
     private func isIdle(_ i: Int, wallTime: Int64?) -> Bool {
