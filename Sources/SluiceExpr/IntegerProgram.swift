@@ -16,7 +16,11 @@ public struct IntegerProgram: Sendable {
         case now, timestamp, partition, offset
     }
 
-    @usableFromInline enum Op: UInt8, Sendable { case constant, load, negate, add, subtract, multiply }
+    @usableFromInline enum Op: UInt8, Sendable {
+        case constant, load, negate, add, subtract, multiply
+
+        @inlinable var isBinary: Bool { self == .add || self == .subtract || self == .multiply }
+    }
 
     /// One step of a program (see `run(_:count:depth:values:)`).
     public struct Instruction: Sendable {
@@ -147,28 +151,21 @@ public struct IntegerProgram: Sendable {
 
     /// `run(_:count:depth:values:)`, with the usual program of an input and a constant
     /// (`value * 2`) computed in the caller: inlinable, so that an engine in another module
-    /// runs it without a call. Only instruction fields are exposed to it; anything else calls `run`.
+    /// runs it without a call. Only the instructions' fields and `apply` are exposed to it;
+    /// anything else calls `run`.
     @inlinable
     public static func runInlined(
         _ code: UnsafePointer<Instruction>, count: Int, depth: Int, values: UnsafePointer<Int64>
     ) -> Int64? {
-        if count == 3, code[0].op == .load, code[1].op == .constant {
-            let x = values[Int(code[0].operand)], y = code[1].operand
-            let result: (partialValue: Int64, overflow: Bool)
-            switch code[2].op {
-            case .add: result = x.addingReportingOverflow(y)
-            case .subtract: result = x.subtractingReportingOverflow(y)
-            case .multiply: result = x.multipliedReportingOverflow(by: y)
-            default: return run(code, count: count, depth: depth, values: values)
-            }
-            return result.overflow ? nil : result.partialValue
+        if count == 3, code[0].op == .load, code[1].op == .constant, code[2].op.isBinary {
+            return apply(code[2].op, values[Int(code[0].operand)], code[1].operand)
         }
         return run(code, count: count, depth: depth, values: values)
     }
 
     /// `x op y` for `+`, `-`, `*`; nil on an overflow (or another op).
-    @inline(__always)
-    private static func apply(_ op: Op, _ x: Int64, _ y: Int64) -> Int64? {
+    @inlinable @inline(__always)
+    static func apply(_ op: Op, _ x: Int64, _ y: Int64) -> Int64? {
         let result: (partialValue: Int64, overflow: Bool)
         switch op {
         case .add: result = x.addingReportingOverflow(y)

@@ -136,17 +136,10 @@ final class DirectTemplate {
     /// bytes can be spliced, see `Engine.processDirectMap`).
     @inline(__always)
     static func integer(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> (Int64, Int)? {
-        // Seventeen bytes: the sign and two words.
-        guard start &+ 17 <= end else { return nil }
-        let negative = p[start] == UInt8(ascii: "-")
-        var j = negative ? start &+ 1 : start
-        let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
-        let digits = digitCount(w)
-        // No leading zero before other digits, nor after a minus.
-        guard digits > 0, w & 0xFF != 0x30 || digits == 1 && !negative else { return nil }
-        var value = convert(w, digits)
-        j &+= digits
-        if digits == 8 {
+        guard let first = firstWord(p, from: start, end) else { return nil }
+        var value = convert(first.word, first.digits)
+        var j = first.at &+ first.digits
+        if first.digits == 8 {
             let v = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
             let more = digitCount(v)
             guard more < 8 else { return nil }
@@ -155,20 +148,33 @@ final class DirectTemplate {
                 j &+= more
             }
         }
-        return (negative ? 0 &- value : value, j)
+        return (first.negative ? 0 &- value : value, j)
+    }
+
+    /// The start of an integer `integer` may accept at `start`: its sign, where its digits
+    /// begin, their first eight bytes and how many of those are digits.
+    @inline(__always)
+    private static func firstWord(
+        _ p: UnsafePointer<UInt8>, from start: Int, _ end: Int
+    ) -> (negative: Bool, at: Int, word: UInt64, digits: Int)? {
+        // Seventeen bytes: the sign and two words.
+        guard start &+ 17 <= end else { return nil }
+        let negative = p[start] == UInt8(ascii: "-")
+        let j = negative ? start &+ 1 : start
+        let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
+        let digits = digitCount(w)
+        // No leading zero before other digits, nor after a minus.
+        guard digits > 0, w & 0xFF != 0x30 || digits == 1 && !negative else { return nil }
+        return (negative, j, w, digits)
     }
 
     /// The index after the integer at `start`, for a field no slot reads: what `integer`
     /// accepts, without working out its value.
     @inline(__always)
     static func integerEnd(_ p: UnsafePointer<UInt8>, from start: Int, _ end: Int) -> Int? {
-        guard start &+ 17 <= end else { return nil }
-        let negative = p[start] == UInt8(ascii: "-")
-        let j = negative ? start &+ 1 : start
-        let w = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
-        let digits = digitCount(w)
-        guard digits > 0, w & 0xFF != 0x30 || digits == 1 && !negative else { return nil }
-        guard digits == 8 else { return j &+ digits }
+        guard let first = firstWord(p, from: start, end) else { return nil }
+        let j = first.at
+        guard first.digits == 8 else { return j &+ first.digits }
         let more = digitCount(UInt64(littleEndian: UnsafeRawPointer(p + j + 8).loadUnaligned(as: UInt64.self)))
         guard more < 8 else { return nil }
         return j &+ 8 &+ more
