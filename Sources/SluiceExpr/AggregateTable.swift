@@ -212,17 +212,16 @@ extension AggregateProgram {
         return true
     }
 
-    /// Appends the JSON of `AggregateKind.finished(accumulator)`, without making the value.
+    /// Appends the JSON of `AggregateKind.finished(accumulator)`, without making the value:
+    /// `writeFinished(_:at:)`'s text, or a string (or other) value's own.
     @inline(__always)
     static func writeFinished(_ accumulator: Accumulator, into bytes: inout [UInt8]) {
-        switch accumulator {
-        case .count(let n), .sumInt(let n): JSON.writeInteger(n, into: &bytes)
-        case .sumDouble(let d): JSON.writeDouble(d, into: &bytes)
-        case .average(let sum, let count):
-            if count == 0 { bytes.append(contentsOf: "null".utf8) } else { JSON.writeDouble(sum / Double(count), into: &bytes) }
-        case .value(let v): v.writeJSON(into: &bytes)
-        case .distinct(let set): JSON.writeInteger(Int64(set.count), into: &bytes)
+        let written: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            guard let base = buffer.baseAddress, let count = writeFinished(accumulator, at: base) else { return false }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+            return true
         }
+        if !written, case .value(let value) = accumulator { value.writeJSON(into: &bytes) }
     }
 
     /// Writes the JSON of `AggregateKind.finished(accumulator)` at `target` (room for 32

@@ -13,14 +13,8 @@ extension JSON {
     /// Appends the JSON text of `number`: the same bytes `Value.writeJSON` writes for
     /// `.double(number)` (shortest round-trip form, `null` when not finite).
     public static func writeDouble(_ number: Double, into out: inout [UInt8]) {
-        guard number.isFinite else {
-            out.append(contentsOf: "null".utf8)
-            return
-        }
         let done: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            guard let base = buffer.baseAddress,
-                let count = JSONNumberText.shortDecimal(number, into: base) ?? JSONNumberText.description(number, into: base)
-            else { return false }
+            guard let base = buffer.baseAddress, let count = writeDouble(number, at: base) else { return false }
             out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
             return true
         }

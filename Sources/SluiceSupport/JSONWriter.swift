@@ -169,20 +169,12 @@ extension JSONOutput {
 
     /// Writes the shortest round-trip form of `number` (`2.0`, `0.1`, `1e-07`); `null` when not finite.
     mutating func writeDouble(_ number: Double) {
-        guard number.isFinite else {
-            append("null")
-            return
-        }
         reserve(32)
-        if let written = JSONNumberText.shortDecimal(number, into: start + count) {
+        if let written = JSON.writeDouble(number, at: start + count) {
             advance(by: written)
             return
         }
-        // Swift's description is the shortest round-trip text and always has a '.' or an 'e'.
-        if let written = JSONNumberText.description(number, into: start + count) {
-            advance(by: written)
-            return
-        }
+        // Not reached (a double's text is at most 24 bytes); `description` is the same text.
         var text = number.description
         text.withUTF8 { append($0) }
     }

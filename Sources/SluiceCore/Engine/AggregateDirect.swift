@@ -14,12 +14,14 @@ extension Engine {
         else { return false }
         runtime.counts[row] &+= 1
         guard runtime.counts[row] % runtime.plan.every == 0 else { return true }
-        guard !sinksComputeKeys, let value = runtime.jsonLayout.write(key: key, row: row, of: runtime.table) else {
+        guard !sinksComputeKeys,
+            let value = runtime.jsonLayout.write(open: runtime.jsonLayout.open(key: key), row: row, of: runtime.table, into: outputs)
+        else {
             // The general result path, from a copy of the state.
             aggregated(runtime.table.state(row: row), key: key, runtime, working, step: step)
             return true
         }
-        emitToSinks(value, key: key, timestamp: working.context.timestamp)
+        emitToSinks(value, keyBytes: KeyCoding.bytes(key), timestamp: working.context.timestamp)
         return true
     }
 }

@@ -25,19 +25,6 @@ struct AggregateJSONLayout {
         separatorBytes = separators.reduce(0) { $0 + $1.count }
     }
 
-    /// The result of `row` of `table` (the program's plain results, see
-    /// `AggregateTable.writeResult`) as the JSON object `write(key:fields:)` gives; nil when
-    /// the program's results need expressions run.
-    func write(key: Value, row: Int, of table: AggregateTable) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(open.count + 24 * (separators.count + 1) + 16 * separators.count)
-        bytes.append(contentsOf: open)
-        key.writeJSON(into: &bytes)
-        guard table.writeResult(row: row, separators: separators, into: &bytes) else { return nil }
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
-    }
-
     /// `{"<key field>":<key>`, the start of a result of `key` (see `write(open:row:of:into:)`).
     func open(key: Value) -> [UInt8] {
         var bytes = open
@@ -45,9 +32,10 @@ struct AggregateJSONLayout {
         return bytes
     }
 
-    /// What `write(key:row:of:)` gives, from the result's start as `open(key:)` gives it,
-    /// written into `outputs`' bytes (no array per result): its place there, or nil when the
-    /// program's results need expressions run.
+    /// The result of `row` of `table` (the program's plain results, see
+    /// `AggregateTable.writeResult`) as the JSON object `write(key:fields:)` gives, from the
+    /// result's start as `open(key:)` gives it, written into `outputs`' bytes (no array per
+    /// result): its place there, or nil when the program's results need expressions run.
     func write(open: [UInt8], row: Int, of table: AggregateTable, into outputs: OutputBuffer) -> (start: Int, count: Int)? {
         let capacity = open.count + separatorBytes + 32 * separators.count + 1
         let target = outputs.reserve(capacity)

@@ -28,6 +28,8 @@ final class OutputBuffer {
     @exclusivity(unchecked) private var end = 0
     @exclusivity(unchecked) private var bytes: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private(set) var byteCapacity: Int
+    /// The arena's size when made, and after a burst has passed (see `reset`).
+    private let initialByteCapacity: Int
     @exclusivity(unchecked) private var byteCount = 0
     /// Arenas replaced while a drain had handed out pointers into them, freed when it ends.
     @exclusivity(unchecked) private var retired: [UnsafeMutablePointer<UInt8>] = []
@@ -42,6 +44,7 @@ final class OutputBuffer {
     init(capacity: Int = 64, byteCapacity: Int = 16_384) {
         self.capacity = capacity
         self.byteCapacity = byteCapacity
+        initialByteCapacity = byteCapacity
         entries = .allocate(capacity: capacity)
         bytes = .allocate(capacity: byteCapacity)
     }
@@ -200,7 +203,7 @@ final class OutputBuffer {
     private func reset() {
         if byteCapacity > 1 << 22, byteCount < byteCapacity / 8 {
             bytes.deallocate()
-            byteCapacity = 16_384
+            byteCapacity = initialByteCapacity
             bytes = .allocate(capacity: byteCapacity)
         }
         head = 0
